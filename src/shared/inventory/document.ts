@@ -7,10 +7,11 @@ export const INVENTORY_SCHEMA_VERSION = 1;
 
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex SHA-256');
 
-/** A collector that failed: the section is left out and the reason kept, the scan goes on. */
+/** A collector that failed: the section is left out (or, for 'partial', incomplete) and the reason kept; the scan goes on. */
 export const SectionError = z.object({
   section: SectionNameSchema,
-  code: z.enum(['timeout', 'unsupported', 'failed', 'invalid']),
+  // partial: the section is present but a part of it could not be read (e.g. local users).
+  code: z.enum(['timeout', 'unsupported', 'failed', 'invalid', 'partial']),
   message: z.string().max(4096),
 });
 export type SectionError = z.infer<typeof SectionError>;
