@@ -52,6 +52,7 @@ export function composeCollectors(platform: PlatformCollectors): SectionCollecto
         domainJoined: details.value.domainJoined ?? base.domainJoined,
         build: details.value.build ?? base.build,
         installDate: details.value.installDate ?? base.installDate,
+        version: details.value.version ?? base.version,
       };
     },
     users: async (ctx) => {

@@ -24,6 +24,8 @@ export interface OsDetails {
   domainJoined: boolean | null;
   build: string | null;
   installDate: string | null;
+  /** The release as the OS names it (Windows DisplayVersion, e.g. 23H2), where systeminformation has only a number. */
+  version?: string | null;
 }
 
 /**
