@@ -29,6 +29,13 @@ export const en: Record<keyof typeof ja, string> = {
   'posture.partial': 'partly on',
   'posture.unknown': 'unknown',
   'value.unknown': 'unknown',
+  'config.notFound': 'Managed configuration file not found: {path}',
+  'config.unreadable': 'Cannot read the managed configuration file {path}: {details}',
+  'config.insecureFile': '{path} can be changed by non-administrators, so it is not used ({details})',
+  'config.invalidJson': 'The managed configuration file is not valid JSON: {path} ({details})',
+  'config.invalid': 'Invalid managed configuration: {details}',
+  'config.caUnreadable': 'Cannot read the pinned CA file {path}: {details}',
+  'config.caInvalid': 'The CA file {path} holds no valid PEM certificate: {details}',
   'cli.error': 'Error: {message}',
   'cli.hint': 'See --help for details.',
 };

@@ -27,6 +27,13 @@ export const ja = {
   'posture.partial': '一部有効',
   'posture.unknown': '不明',
   'value.unknown': '不明',
+  'config.notFound': '管理設定ファイルが見つかりません: {path}',
+  'config.unreadable': '管理設定ファイルを読み込めません: {path}（{details}）',
+  'config.insecureFile': '{path} は管理者以外も変更できるため使用しません（{details}）',
+  'config.invalidJson': '管理設定ファイルが正しい JSON ではありません: {path}（{details}）',
+  'config.invalid': '管理設定の値が正しくありません: {details}',
+  'config.caUnreadable': 'CA 証明書ファイルを読み込めません: {path}（{details}）',
+  'config.caInvalid': 'CA 証明書ファイルに有効な PEM 証明書がありません: {path}（{details}）',
   'cli.error': 'エラー: {message}',
   'cli.hint': '詳しくは --help を参照してください。',
 } as const;
