@@ -16,7 +16,7 @@ export const OsSection = z.object({
   workgroup: field(optText(), 'Windows workgroup when not joined to a domain.', WIN),
   domainJoined: field(optBool(), 'True when joined to an Active Directory domain.', WIN),
   uefi: field(optBool(), 'True when booted through UEFI.', WIN_LINUX),
-  installDate: field(optDate(), 'When the OS was installed.', WIN),
+  installDate: field(optDate(), 'When the OS was installed (Linux: birth time of the root file system).', WIN_LINUX),
   serial: field(optText(), 'OS product id / serial.', WIN),
 });
 
