@@ -14,6 +14,7 @@ import type { Platform } from '../shared/platform.js';
 import { runCommand } from './collectors/exec.js';
 import { HARDWARE_COLLECTORS } from './collectors/hardware.js';
 import { currentPlatform, platformCollectors } from './collectors/platform.js';
+import { defaultCacheDir, fileResultCache } from './collectors/result-cache.js';
 import type { CollectContext, PlatformCollectors } from './collectors/types.js';
 import { TimeoutError, withTimeout } from './timeout.js';
 import { AGENT_VERSION } from './version.js';
@@ -107,6 +108,7 @@ export async function scan(options: ScanOptions = {}): Promise<InventoryDocument
     commandTimeoutMs: 15_000,
     homeDir: homedir(),
     now: () => new Date(),
+    cache: fileResultCache(defaultCacheDir(process.platform, process.env, homedir())),
     ...options.context,
   };
   const collectors = options.collectors ?? composeCollectors(await platformCollectors(platform));

@@ -2,6 +2,7 @@ import type { LocalUser as LocalUserSchema, PostureSection, SoftwareItem } from 
 import type { Platform } from '../../shared/platform.js';
 import type { z } from 'zod';
 import type { CommandRunner } from './exec.js';
+import type { ResultCache } from './result-cache.js';
 
 /** What every collector is handed: the way to run commands, and the clock. Tests pass their own. */
 export interface CollectContext {
@@ -12,6 +13,8 @@ export interface CollectContext {
   /** The logged-in user's home directory (per-user software, settings). */
   homeDir: string;
   now: () => Date;
+  /** Keeps results of expensive checks while their inputs are unchanged; none when absent. */
+  cache?: ResultCache;
 }
 
 export type Posture = z.infer<typeof PostureSection>;

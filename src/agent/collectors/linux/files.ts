@@ -3,6 +3,8 @@ import { open, readFile, stat } from 'node:fs/promises';
 /** What the Linux collectors need to know about one file. */
 export interface FileFacts {
   mtimeMs: number;
+  /** Size in bytes, where the reader knows it. */
+  size?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export const nodeFileReader: FileReader = {
   async stat(path) {
     try {
       const facts = await stat(path);
-      return { mtimeMs: facts.mtimeMs };
+      return { mtimeMs: facts.mtimeMs, size: facts.size };
     } catch {
       return null;
     }

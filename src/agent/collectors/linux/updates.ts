@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { noResultCache } from '../result-cache.js';
 import type { CollectContext, Posture } from '../types.js';
 import { isoFromEpochMs, outputLines, runText } from './command.js';
 import type { FileReader } from './files.js';
@@ -12,6 +14,17 @@ export const AUTO_UPGRADES_FILE = '/etc/apt/apt.conf.d/20auto-upgrades';
 export const UNATTENDED_UPGRADE_PROGRAM = '/usr/bin/unattended-upgrade';
 // dpkg writes its log on every install and upgrade; its status file changes with them too.
 export const DPKG_ACTIVITY_FILES: readonly string[] = ['/var/log/dpkg.log', '/var/lib/dpkg/status'];
+// What apt's answer depends on: installed packages, downloaded package lists, sources and pins.
+// Their times and sizes fingerprint the (seconds-long) simulation so it runs only after a change.
+export const APT_INPUTS: readonly string[] = [
+  '/var/lib/dpkg/status',
+  '/var/lib/apt/lists',
+  '/etc/apt/sources.list',
+  '/etc/apt/sources.list.d',
+  '/etc/apt/preferences',
+  '/etc/apt/preferences.d',
+];
+const AptSimulationSchema = z.object({ pending: z.number().int().nonnegative(), security: z.number().int().nonnegative() }).nullable();
 
 /** Updates apt would install now. */
 export interface AptSimulation {
@@ -65,13 +78,12 @@ export function parseUnattendedUpgrade(text: string): boolean | null {
  * activity from dpkg's files. Fields stay null where this machine has no apt.
  */
 export async function collectOsUpdates(ctx: CollectContext, files: FileReader): Promise<OsUpdates> {
-  const [simulation, config, program, lastInstalledAt] = await Promise.all([
-    runText(ctx, 'apt-get', APT_SIMULATE_ARGS),
+  const [apt, config, program, lastInstalledAt] = await Promise.all([
+    simulateAptUpgrade(ctx, files),
     runText(ctx, 'apt-config', APT_CONFIG_ARGS),
     files.stat(UNATTENDED_UPGRADE_PROGRAM),
     lastPackageActivity(files),
   ]);
-  const apt = simulation.ok && simulation.code === 0 ? parseAptSimulation(simulation.stdout) : null;
 
   let periodic: boolean | null = null;
   let aptConfigured = false;
@@ -93,6 +105,27 @@ export async function collectOsUpdates(ctx: CollectContext, files: FileReader): 
     lastInstalledAt,
     automatic,
   };
+}
+
+/**
+ * apt's simulated upgrade, reused from the result cache while apt's inputs are unchanged: the
+ * simulation costs seconds of CPU (more where the image disables apt's binary cache), and its
+ * answer can only change when one of APT_INPUTS does.
+ */
+async function simulateAptUpgrade(ctx: CollectContext, files: FileReader): Promise<AptSimulation | null> {
+  const facts = await Promise.all(APT_INPUTS.map(async (path) => [path, await files.stat(path)] as const));
+  const fingerprint = facts.map(([path, f]) => `${path}:${f ? `${f.mtimeMs}:${f.size ?? ''}` : '-'}`).join('|');
+  const cache = ctx.cache ?? noResultCache;
+  try {
+    return await cache.remember('linux-apt-simulation', fingerprint, AptSimulationSchema, async () => {
+      const simulation = await runText(ctx, 'apt-get', APT_SIMULATE_ARGS);
+      // A failed run (timeout, lock, no apt) is not an answer: throw so it is not cached.
+      if (!simulation.ok || simulation.code !== 0) throw new Error('apt-get simulation failed');
+      return parseAptSimulation(simulation.stdout);
+    });
+  } catch {
+    return null;
+  }
 }
 
 async function lastPackageActivity(files: FileReader): Promise<string | null> {
