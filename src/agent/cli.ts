@@ -2,9 +2,21 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolveLang, t, type Lang } from '../shared/i18n/index.js';
 import { SECTION_NAMES, SECTIONS, isSectionName, type SectionName } from '../shared/inventory/index.js';
+import { resourceUsage } from './resource-usage.js';
 import { scan } from './scan.js';
 import { formatSummary } from './summary.js';
 import { AGENT_VERSION } from './version.js';
+
+interface ScanCliOptions {
+  json?: boolean;
+  pretty?: boolean;
+  section?: SectionName[];
+  lang?: Lang;
+  timeout?: number;
+  /** commander's --no-cache: false when given. */
+  cache?: boolean;
+  stats?: boolean;
+}
 
 /** Exit codes: 0 everything requested was collected, 1 something requested failed, 2 bad usage. */
 const EXIT_FAILED = 1;
@@ -27,7 +39,9 @@ export function buildProgram(): Command {
   const program = new Command('mamori-agent')
     .description('Mamori agent: inventory, removable-media and software control for this PC')
     .version(AGENT_VERSION)
-    .showHelpAfterError(t(lang, 'cli.hint'));
+    .showHelpAfterError(t(lang, 'cli.hint'))
+    // Before any .command(): subcommands copy the setting only when they are created.
+    .exitOverride();
 
   program
     .command('scan')
@@ -36,21 +50,27 @@ export function buildProgram(): Command {
     .option('--pretty', 'indent the JSON for people (implies --json)')
     .option('--section <names>', `limit to these sections (repeat or comma-separate): ${SECTION_NAMES.join(', ')}`, parseSection(lang))
     .addOption(new Option('--lang <lang>', 'language of messages').choices(['ja', 'en']))
+    .option('--no-cache', 'recompute expensive checks (e.g. apt\'s update simulation) even when their inputs are unchanged')
+    .option('--stats', 'print wall time, CPU time, peak memory and per-section times as one JSON line on stderr')
     .option('--timeout <ms>', 'upper bound for one section in milliseconds', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 100 || n > 600_000) throw new InvalidArgumentError('100–600000');
       return n;
     })
-    .action(async (opts: { json?: boolean; pretty?: boolean; section?: SectionName[]; lang?: Lang; timeout?: number }) => {
+    .action(async (opts: ScanCliOptions) => {
       const uiLang = opts.lang ?? lang;
-      const showProgress = process.stderr.isTTY === true;
+      const showProgress = process.stderr.isTTY === true && !opts.stats;
+      const sectionMs: Partial<Record<SectionName, number>> = {};
       const doc = await scan({
         ...(opts.section ? { sections: [...new Set(opts.section)] } : {}),
         ...(opts.timeout ? { sectionTimeoutMs: opts.timeout } : {}),
-        onProgress: showProgress
-          ? ({ section, done, total }) =>
-              process.stderr.write(`\r\x1b[K${t(uiLang, 'scan.progress', { section: SECTIONS[section].title[uiLang], done, total })}`)
-          : undefined,
+        noCache: opts.cache === false,
+        onProgress: ({ section, done, total, durationMs }) => {
+          sectionMs[section] = durationMs;
+          if (showProgress) {
+            process.stderr.write(`\r\x1b[K${t(uiLang, 'scan.progress', { section: SECTIONS[section].title[uiLang], done, total })}`);
+          }
+        },
       });
       if (showProgress) process.stderr.write('\r\x1b[K');
       if (opts.json || opts.pretty) process.stdout.write(`${JSON.stringify(doc, null, opts.pretty ? 2 : undefined)}\n`);
@@ -60,9 +80,14 @@ export function buildProgram(): Command {
         process.stderr.write(`${t(uiLang, 'scan.sectionFailed', { section: SECTIONS[e.section].title[uiLang], message: e.message.split('\n')[0] ?? '' })}\n`);
       }
       if (failed.length > 0) process.exitCode = EXIT_FAILED;
+      if (opts.stats) {
+        const usage = resourceUsage();
+        // performance.now() counts from the process's start, so wallMs includes loading the modules.
+        const stats = { wallMs: Math.round(performance.now()), scanMs: doc.durationMs, ...usage, sectionMs };
+        process.stderr.write(`${JSON.stringify({ stats })}\n`);
+      }
     });
 
-  program.exitOverride();
   return program;
 }
 

@@ -14,7 +14,7 @@ import type { Platform } from '../shared/platform.js';
 import { runCommand } from './collectors/exec.js';
 import { HARDWARE_COLLECTORS } from './collectors/hardware.js';
 import { currentPlatform, platformCollectors } from './collectors/platform.js';
-import { defaultCacheDir, fileResultCache } from './collectors/result-cache.js';
+import { defaultCacheDir, fileResultCache, noResultCache } from './collectors/result-cache.js';
 import type { CollectContext, PlatformCollectors } from './collectors/types.js';
 import { TimeoutError, withTimeout } from './timeout.js';
 import { AGENT_VERSION } from './version.js';
@@ -77,6 +77,8 @@ export interface ScanProgress {
   section: SectionName;
   done: number;
   total: number;
+  /** How long this section took, in ms. */
+  durationMs: number;
 }
 
 export interface ScanOptions {
@@ -90,6 +92,8 @@ export interface ScanOptions {
   sectionTimeoutMs?: number;
   /** Called as each section finishes. */
   onProgress?: (progress: ScanProgress) => void;
+  /** Recompute expensive checks instead of reusing results whose inputs are unchanged. */
+  noCache?: boolean;
 }
 
 const DEFAULT_SECTION_TIMEOUT_MS = 30_000;
@@ -108,7 +112,7 @@ export async function scan(options: ScanOptions = {}): Promise<InventoryDocument
     commandTimeoutMs: 15_000,
     homeDir: homedir(),
     now: () => new Date(),
-    cache: fileResultCache(defaultCacheDir(process.platform, process.env, homedir())),
+    cache: options.noCache ? noResultCache : fileResultCache(defaultCacheDir(process.platform, process.env, homedir())),
     ...options.context,
   };
   const collectors = options.collectors ?? composeCollectors(await platformCollectors(platform));
@@ -121,10 +125,12 @@ export async function scan(options: ScanOptions = {}): Promise<InventoryDocument
   let done = 0;
   await Promise.all(
     wanted.map(async (name) => {
+      const sectionStarted = performance.now();
       const outcome = await collectSection(name, collectors[name], ctx, timeoutMs);
       if (outcome.data !== undefined) sections[name] = outcome.data;
       if (outcome.error) errors.push(outcome.error);
-      options.onProgress?.({ section: name, done: ++done, total: wanted.length });
+      const durationMs = Math.round(performance.now() - sectionStarted);
+      options.onProgress?.({ section: name, done: ++done, total: wanted.length, durationMs });
     }),
   );
 
