@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import type { ApiError } from '../../shared/protocol/agent-api.js';
+import { StoreError } from '../store/errors.js';
 
 /** An error a route means to send: status, stable code and a message a person can act on. */
 export class HttpError extends Error {
@@ -48,6 +49,23 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error instanceof HttpError) {
       const body: ApiError = { error: error.code, message: error.message, ...error.extra };
       return reply.status(error.statusCode).send(body);
+    }
+    if (error instanceof StoreError) {
+      // A conflict or an unknown thing is the client's business; a database that is down is a
+      // 503 to retry; anything else is logged and never shown.
+      const known: Partial<Record<StoreError['code'], [number, string]>> = {
+        not_found: [404, 'not_found'],
+        conflict: [409, 'conflict'],
+        invalid_input: [400, 'invalid_request'],
+      };
+      const hit = known[error.code];
+      if (hit) return reply.status(hit[0]).send({ error: hit[1], message: error.message } satisfies ApiError);
+      request.log.error({ err: error }, 'store failed');
+      if (error.code === 'unavailable') {
+        reply.header('retry-after', '30');
+        return reply.status(503).send({ error: 'unavailable', message: 'The database is not available; retry later.' } satisfies ApiError);
+      }
+      return reply.status(500).send({ error: 'internal', message: 'Internal error; see the collector log.' } satisfies ApiError);
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (mapped) return reply.status(mapped[0]).send({ error: mapped[1], message: mapped[2] } satisfies ApiError);

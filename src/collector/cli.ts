@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pino from 'pino';
+import { buildCollectorApp } from './app.js';
+import { hashSecret, newEnrollSecret } from './auth/agent-keys.js';
+import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords.js';
+import { ConflictError, isPostgresUrl, openStore, type AdminRole, type Store } from './store/index.js';
+
+/** Where the collector keeps its embedded database unless told otherwise. */
+const DEFAULT_DATA_DIR = 'mamori-data';
+
+interface StoreFlags {
+  data?: string;
+  database?: string;
+}
+
+function addStoreOptions(command: Command): Command {
+  return command
+    .option('--data <dir>', `data folder for the embedded SQLite database (default ./${DEFAULT_DATA_DIR})`)
+    .option('--database <url>', 'postgres://user@host:5432/db instead of SQLite (env MAMORI_DATABASE_URL)');
+}
+
+/** Opens and migrates the store the flags name: PostgreSQL for a postgres:// URL, else SQLite in the data folder. */
+async function openConfiguredStore(flags: StoreFlags): Promise<Store> {
+  const url = flags.database ?? process.env.MAMORI_DATABASE_URL;
+  let store: Store;
+  if (url) {
+    if (!isPostgresUrl(url)) throw new Error(`--database must be a postgres:// URL (got ${url.slice(0, 40)}); use --data for SQLite`);
+    store = openStore(url);
+  } else {
+    const dir = resolve(flags.data ?? DEFAULT_DATA_DIR);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    store = openStore({ sqliteFile: join(dir, 'collector.sqlite') });
+  }
+  await store.migrate();
+  return store;
+}
+
+async function withStore<T>(flags: StoreFlags, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openConfiguredStore(flags);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const positiveInt = (label: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive whole number`);
+  return n;
+};
+
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (process.env.MAMORI_ADMIN_PASSWORD) return process.env.MAMORI_ADMIN_PASSWORD;
+  if (!fromStdin) throw new Error('give the password on standard input with --password-stdin, or in MAMORI_ADMIN_PASSWORD');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mamori-collector')
+    .description('Mamori collector: the central server agents report to')
+    .exitOverride()
+    .showHelpAfterError('See --help for details.');
+
+  addStoreOptions(program.command('serve').description('serve the agent API'))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', positiveInt('--port'), 8080)
+    .option('--tls-cert <file>', 'PEM certificate (chain) for HTTPS')
+    .option('--tls-key <file>', 'PEM private key for HTTPS')
+    .option('--trust-proxy', 'trust X-Forwarded-For from a load balancer')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
+    .action(async (opts: StoreFlags & { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: boolean; logLevel: string }) => {
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error('give both --tls-cert and --tls-key, or neither');
+      const store = await openConfiguredStore(opts);
+      const logger = pino({ level: opts.logLevel });
+      const app = await buildCollectorApp({
+        store,
+        loggerInstance: logger,
+        trustProxy: opts.trustProxy ?? false,
+        ...(opts.tlsCert && opts.tlsKey ? { https: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey), minVersion: 'TLSv1.2' as const } } : {}),
+      });
+      const loopback = ['127.0.0.1', '::1', 'localhost'].includes(opts.host);
+      if (!opts.tlsCert && !loopback) logger.warn('serving plain HTTP on a non-loopback address: agents will refuse it unless allowInsecureHttp is set; use --tls-cert/--tls-key');
+      const shutdown = async (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        await app.close();
+        await store.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      const address = await app.listen({ host: opts.host, port: opts.port });
+      logger.info({ address, backend: store.backend }, 'collector listening');
+    });
+
+  addStoreOptions(program.command('migrate').description('create or upgrade the database schema')).action(async (opts: StoreFlags) => {
+    const store = openStoreFromFlags(opts);
+    try {
+      const result = await store.migrate();
+      process.stdout.write(result.applied.length ? `applied migrations ${result.applied.join(', ')}; schema version ${result.version}\n` : `schema is current (version ${result.version})\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  addStoreOptions(program.command('create-admin').description('add a console user').argument('<username>'))
+    .addOption(new Option('--role <role>', 'admin, approver or auditor (read-only)').choices(['admin', 'approver', 'auditor']).default('admin'))
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (username: string, opts: StoreFlags & { role: AdminRole; passwordStdin?: boolean }) => {
+      if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(username)) throw new Error('the username may hold letters, digits and . _ @ - (at most 64)');
+      const password = await readPassword(opts.passwordStdin ?? false);
+      if ([...password].length < MIN_PASSWORD_LENGTH) throw new Error(`the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+      await withStore(opts, async (store) => {
+        try {
+          const admin = await store.createAdmin(username, await hashPassword(password), opts.role);
+          await store.appendAudit({ actor: 'cli', action: 'admin.create', target: username, details: { role: opts.role } });
+          process.stdout.write(`created ${admin.role} ${admin.username}\n`);
+        } catch (error) {
+          if (error instanceof ConflictError) throw new Error(`a console user named ${username} already exists`);
+          throw error;
+        }
+      });
+    });
+
+  const secrets = program.command('enroll-secret').description('enrolment secrets for the agents\' managed config');
+  addStoreOptions(secrets.command('create').description('make a new enrolment secret and print it (shown once)'))
+    .option('--label <text>', 'what it is for, e.g. 本庁舎 2026 installer', 'default')
+    .option('--expires-in-days <days>', 'stop accepting it after this many days', positiveInt('--expires-in-days'))
+    .option('--max-uses <n>', 'stop accepting it after this many enrolments', positiveInt('--max-uses'))
+    .option('--json', 'print {secret, id, …} as JSON')
+    .action(async (opts: StoreFlags & { label: string; expiresInDays?: number; maxUses?: number; json?: boolean }) => {
+      const secret = newEnrollSecret();
+      await withStore(opts, async (store) => {
+        const expiresAt = opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000).toISOString() : null;
+        const saved = await store.createEnrollmentSecret({ secretHash: hashSecret(secret), label: opts.label, expiresAt, maxUses: opts.maxUses ?? null });
+        await store.appendAudit({ actor: 'cli', action: 'enroll_secret.create', target: saved.id, details: { label: saved.label, expiresAt, maxUses: saved.maxUses } });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ secret, id: saved.id, label: saved.label, expiresAt, maxUses: saved.maxUses })}\n`);
+        } else {
+          process.stdout.write(`${secret}\n`);
+          process.stderr.write('Put it in the agents\' managed config as "enrollSecret"; it is not shown again.\n');
+        }
+      });
+    });
+
+  const devices = program.command('devices').description('enrolled devices');
+  addStoreOptions(devices.command('list').description('every device with host name, OS, last seen, software and event counts'))
+    .option('--json', 'print JSON')
+    .action(async (opts: StoreFlags & { json?: boolean }) => {
+      await withStore(opts, async (store) => {
+        const list = await store.listDevices();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(list.map((d) => ({ id: d.id, hostname: d.hostname, platform: d.platform, osName: d.osName, osVersion: d.osVersion, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt, softwareCount: d.softwareCount, eventCount: d.eventCount })))}\n`);
+          return;
+        }
+        if (list.length === 0) {
+          process.stdout.write('no devices have enrolled yet\n');
+          return;
+        }
+        for (const d of list) {
+          process.stdout.write(`${d.id}  ${d.hostname}  ${d.osName ?? d.platform}  last seen ${d.lastSeenAt ?? 'never'}  software ${d.softwareCount}  events ${d.eventCount}\n`);
+        }
+      });
+    });
+
+  return program;
+}
+
+/** Opens the store without migrating (for `migrate` itself). */
+function openStoreFromFlags(flags: StoreFlags): Store {
+  const url = flags.database ?? process.env.MAMORI_DATABASE_URL;
+  if (url) return openStore(url);
+  const dir = resolve(flags.data ?? DEFAULT_DATA_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return openStore({ sqliteFile: join(dir, 'collector.sqlite') });
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`mamori-collector: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,175 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hashSection, SECTIONS, SECTION_NAMES } from '../../../shared/inventory/index.js';
+import {
+  AGENT_ROUTES,
+  CreateApprovalRequest,
+  EnrollRequest,
+  EventBatch,
+  InventoryUpload,
+  type ApprovalRequestView,
+  type EnrollResponse,
+  type EventBatchResponse,
+  type InventoryUploadResponse,
+} from '../../../shared/protocol/agent-api.js';
+import { EventId } from '../../../shared/events.js';
+import { hashSecret, newAgentKey, parseAgentAuthorization } from '../../auth/agent-keys.js';
+import { HttpError, parseWith } from '../../http/errors.js';
+import { FailureLimiter } from '../../http/rate-limit.js';
+import { currentPolicy, toSignedPolicy } from '../../policy/current.js';
+import type { PolicyKeyPair } from '../../policy/signing.js';
+import { ConflictError, type ApprovalRequest, type Device, type InventoryUpload as StoreUpload, type Store } from '../../store/index.js';
+
+export interface AgentRoutesOptions {
+  store: Store;
+  policyKeys: PolicyKeyPair;
+  /** Failed enrolments or agent authentications allowed per client address per window. */
+  authFailuresPerWindow: number;
+  authFailureWindowMs: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated agent's device (agent routes only). */
+    device?: Device;
+  }
+}
+
+/**
+ * The agent API (versioned prefix, its own auth: `Bearer <agentId>.<agentKey>`). An agent can
+ * read and write only its own device's data; every body is validated against the shared schema
+ * before anything is stored.
+ */
+export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOptions): Promise<void> {
+  const { store, policyKeys } = options;
+  const failures = new FailureLimiter(options.authFailuresPerWindow, options.authFailureWindowMs);
+
+  const refuseIfBlocked = (request: FastifyRequest, reply: FastifyReply) => {
+    if (failures.isBlocked(request.ip)) {
+      reply.header('retry-after', String(failures.retryAfterSeconds(request.ip)));
+      throw new HttpError(429, 'rate_limited', 'Too many failed attempts from this address; retry later.');
+    }
+  };
+
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    refuseIfBlocked(request, reply);
+    const credentials = parseAgentAuthorization(request.headers.authorization);
+    const device = credentials ? await store.authenticateDevice(credentials.agentId, hashSecret(credentials.agentKey)) : null;
+    if (!device) {
+      failures.fail(request.ip);
+      throw new HttpError(401, 'unknown_agent', 'Unknown agent or wrong key: enrol again.', { reenroll: true });
+    }
+    request.device = device;
+  };
+  const deviceOf = (request: FastifyRequest): Device => {
+    if (!request.device) throw new HttpError(401, 'unknown_agent', 'Not authenticated.', { reenroll: true });
+    return request.device;
+  };
+
+  app.post(AGENT_ROUTES.enroll, async (request, reply): Promise<EnrollResponse> => {
+    refuseIfBlocked(request, reply);
+    const body = parseWith(EnrollRequest, request.body);
+    const secret = await store.useEnrollmentSecret(hashSecret(body.enrollSecret));
+    if (!secret) {
+      failures.fail(request.ip);
+      throw new HttpError(401, 'invalid_enroll_secret', 'The enrolment secret is unknown, revoked, expired or used up.');
+    }
+    const agentKey = newAgentKey();
+    const result = await store.enrollDevice({
+      fingerprint: body.fingerprint,
+      hostname: body.hostname,
+      platform: body.platform,
+      keyHash: hashSecret(agentKey),
+    });
+    request.log.info({ deviceId: result.deviceId, reenrolled: result.reenrolled, secret: secret.label }, 'agent enrolled');
+    return { agentId: result.deviceId, agentKey, reenrolled: result.reenrolled, policyPublicKey: policyKeys.publicKeyPem };
+  });
+
+  app.post(AGENT_ROUTES.inventory, { preHandler: authenticate }, async (request): Promise<InventoryUploadResponse> => {
+    const device = deviceOf(request);
+    const body = parseWith(InventoryUpload, request.body);
+    const upload: Record<string, { hash: string; data: unknown }> = {};
+    for (const name of SECTION_NAMES) {
+      const data = body.sections[name];
+      if (data === undefined || SECTIONS[name].volatile) continue;
+      const claimed = body.hashes[name];
+      const actual = hashSection(data);
+      if (claimed !== actual) {
+        throw new HttpError(400, 'hash_mismatch', `Section ${name}: the hash sent does not match its data (expected ${actual}).`);
+      }
+      upload[name] = { hash: actual, data };
+    }
+    const applied = await store.applyInventory(device.id, upload as StoreUpload);
+    const stored = await store.getSectionHashes(device.id);
+    const resend = SECTION_NAMES.filter((name) => {
+      const claimed = body.hashes[name];
+      return claimed !== undefined && !SECTIONS[name].volatile && stored[name] !== claimed;
+    });
+    await store.touchDevice(device.id);
+    return { stored: [...applied.applied, ...applied.unchanged], resend };
+  });
+
+  app.post(AGENT_ROUTES.events, { preHandler: authenticate }, async (request): Promise<EventBatchResponse> => {
+    const device = deviceOf(request);
+    const body = parseWith(EventBatch, request.body);
+    const result = await store.insertEvents(device.id, body.events);
+    await store.touchDevice(device.id);
+    return {
+      acknowledged: [...result.accepted, ...result.duplicate],
+      rejected: result.rejected.map((id) => ({ id, reason: 'This event id belongs to another device.' })),
+    };
+  });
+
+  app.get(AGENT_ROUTES.policy, { preHandler: authenticate }, async (request, reply) => {
+    const policy = await currentPolicy(store, policyKeys);
+    reply.header('etag', policy.etag);
+    reply.header('cache-control', 'no-cache');
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === policy.etag)) {
+      return reply.status(304).send();
+    }
+    return toSignedPolicy(policy);
+  });
+
+  app.post(AGENT_ROUTES.requests, { preHandler: authenticate }, async (request, reply): Promise<ApprovalRequestView> => {
+    const device = deviceOf(request);
+    const body = parseWith(CreateApprovalRequest, request.body);
+    try {
+      const created = await store.createApprovalRequest({
+        id: body.id,
+        deviceId: device.id,
+        kind: body.kind,
+        subject: body.subject,
+        reason: body.reason,
+        requestedBy: body.requestedBy ?? '',
+        period: body.periodFrom ? { from: body.periodFrom, until: body.periodTo } : null,
+      });
+      reply.status(201);
+      return toView(created);
+    } catch (error) {
+      if (error instanceof ConflictError) throw new HttpError(403, 'forbidden', 'This request id belongs to another device.');
+      throw error;
+    }
+  });
+
+  app.get<{ Params: { id: string } }>(`${AGENT_ROUTES.requests}/:id`, { preHandler: authenticate }, async (request): Promise<ApprovalRequestView> => {
+    const device = deviceOf(request);
+    const id = parseWith(EventId, request.params.id, 'request id');
+    const found = await store.getApprovalRequest(id);
+    if (!found) throw new HttpError(404, 'not_found', 'No such request.');
+    if (found.deviceId !== device.id) throw new HttpError(403, 'forbidden', 'This request belongs to another device.');
+    return toView(found);
+  });
+}
+
+function toView(request: ApprovalRequest): ApprovalRequestView {
+  return {
+    id: request.id,
+    kind: request.kind,
+    status: request.status,
+    reason: request.reason,
+    createdAt: request.createdAt,
+    decidedAt: request.decidedAt,
+    comment: request.comment,
+  };
+}
+

@@ -1,0 +1,163 @@
+import type { Migration } from '../sql/migrate.js';
+
+// Times are TIMESTAMPTZ, JSON is JSONB, serial ids are identity columns. Keep this list in step
+// with ../sqlite/migrations.ts: same tables, same columns, same meaning.
+
+export const POSTGRES_BOOTSTRAP = `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL
+);
+`;
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE admins (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'approver', 'auditor')),
+  created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE enrollment_secrets (
+  id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  expires_at TIMESTAMPTZ,
+  max_uses INTEGER CHECK (max_uses IS NULL OR max_uses > 0),
+  uses INTEGER NOT NULL DEFAULT 0,
+  revoked_at TIMESTAMPTZ
+);
+
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  system_uuid TEXT,
+  serial TEXT,
+  primary_mac TEXT,
+  hostname TEXT NOT NULL,
+  platform TEXT NOT NULL CHECK (platform IN ('win32', 'darwin', 'linux')),
+  os_name TEXT,
+  os_version TEXT,
+  key_hash TEXT NOT NULL,
+  enrolled_at TIMESTAMPTZ NOT NULL,
+  reenrolled_at TIMESTAMPTZ,
+  last_seen_at TIMESTAMPTZ,
+  software_count INTEGER NOT NULL DEFAULT 0,
+  event_count BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX devices_system_uuid ON devices (system_uuid) WHERE system_uuid IS NOT NULL;
+CREATE INDEX devices_serial_mac ON devices (serial, primary_mac) WHERE serial IS NOT NULL;
+
+CREATE TABLE inventory_sections (
+  device_id TEXT NOT NULL REFERENCES devices (id),
+  section TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  data JSONB,
+  updated_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (device_id, section)
+);
+
+CREATE TABLE software_items (
+  device_id TEXT NOT NULL REFERENCES devices (id),
+  item_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT,
+  publisher TEXT,
+  install_date TEXT,
+  source TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  arch TEXT,
+  install_path TEXT,
+  msi_product_code TEXT,
+  msi_upgrade_code TEXT,
+  package_family_name TEXT,
+  bundle_id TEXT,
+  package_name TEXT,
+  first_seen_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (device_id, item_id)
+);
+CREATE INDEX software_items_name ON software_items (name, version);
+
+CREATE TABLE inventory_changes (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id),
+  changed_at TIMESTAMPTZ NOT NULL,
+  kind TEXT NOT NULL,
+  section TEXT NOT NULL,
+  item_id TEXT,
+  item_name TEXT,
+  publisher TEXT,
+  old_version TEXT,
+  new_version TEXT,
+  old_hash TEXT,
+  new_hash TEXT,
+  details JSONB
+);
+CREATE INDEX inventory_changes_device ON inventory_changes (device_id, id);
+CREATE INDEX inventory_changes_item ON inventory_changes (item_name, changed_at) WHERE item_name IS NOT NULL;
+
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id),
+  type TEXT NOT NULL,
+  occurred_at TIMESTAMPTZ NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL,
+  os_user TEXT,
+  payload JSONB NOT NULL
+);
+CREATE INDEX events_device_time ON events (device_id, occurred_at, id);
+CREATE INDEX events_type_time ON events (type, occurred_at, id);
+CREATE INDEX events_time ON events (occurred_at, id);
+
+CREATE TABLE policies (
+  scope TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version > 0),
+  document TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (scope, version)
+);
+
+CREATE TABLE collector_settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE approval_requests (
+  id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices (id),
+  kind TEXT NOT NULL CHECK (kind IN ('media', 'software')),
+  subject JSONB NOT NULL,
+  reason TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  period_from TIMESTAMPTZ,
+  period_until TIMESTAMPTZ,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+  created_at TIMESTAMPTZ NOT NULL,
+  decided_by TEXT,
+  decided_at TIMESTAMPTZ,
+  decision_comment TEXT
+);
+CREATE INDEX approval_requests_device ON approval_requests (device_id, created_at);
+CREATE INDEX approval_requests_status ON approval_requests (status, created_at);
+
+CREATE TABLE audit_log (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at TIMESTAMPTZ NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  details JSONB NOT NULL
+);
+`,
+  },
+];

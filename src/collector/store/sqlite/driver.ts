@@ -1,0 +1,221 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { DuplicateKeyError, InvalidInputError, NotFoundError, SchemaMismatchError, StoreError, StoreUnavailableError } from '../errors.js';
+import {
+  Mutex,
+  assertIdentifier,
+  insertTail,
+  placeholders,
+  storableParams,
+  type InsertOptions,
+  type Row,
+  type SqlDialect,
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlValue,
+} from '../sql/driver.js';
+
+const DIALECT: SqlDialect = { name: 'sqlite', forUpdate: '' };
+
+// How long a statement waits for another process's write lock (`mamori-collector migrate` while
+// `serve` runs) before failing with SQLITE_BUSY.
+const BUSY_TIMEOUT_MS = 5_000;
+const STATEMENT_CACHE_LIMIT = 512;
+
+// better-sqlite3 is synchronous, but the store is written with awaits between statements: two
+// store operations could interleave on one connection, and two connections to one file in one
+// process would wait on each other's locks while blocking the only thread. So every operation on
+// a file holds this per-file queue, shared by every store that opens the file in this process.
+const fileQueues = new Map<string, { mutex: Mutex; users: number }>();
+
+function queueFor(key: string): Mutex {
+  const entry = fileQueues.get(key) ?? { mutex: new Mutex(), users: 0 };
+  entry.users += 1;
+  fileQueues.set(key, entry);
+  return entry.mutex;
+}
+
+function releaseQueue(key: string): void {
+  const entry = fileQueues.get(key);
+  if (!entry) return;
+  entry.users -= 1;
+  if (entry.users <= 0) fileQueues.delete(key);
+}
+
+interface SqliteError extends Error {
+  code?: string;
+}
+
+/** A StoreError for an error thrown by better-sqlite3 (store errors pass through unchanged). */
+export function translateSqliteError(err: unknown): Error {
+  if (err instanceof StoreError) return err;
+  const code = (err as SqliteError | undefined)?.code ?? '';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return new DuplicateKeyError({ cause: err });
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new NotFoundError('referenced record', { cause: err });
+  if (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG') {
+    return new InvalidInputError('value refused by the database', { cause: err });
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    return new StoreUnavailableError('the SQLite database is busy or cannot be written', { cause: err });
+  }
+  if (code === 'SQLITE_ERROR' && /^no such table/.test((err as Error).message)) {
+    return new SchemaMismatchError('the database schema is missing; run `mamori-collector migrate`');
+  }
+  if (err instanceof TypeError) return err;
+  return new StoreError('internal', 'database error', { cause: err });
+}
+
+/** Runs statements directly on the connection: only while the file's queue is held. */
+class DirectExecutor implements SqlExecutor {
+  readonly dialect = DIALECT;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  allSync<R>(sql: string, params?: readonly SqlValue[]): R[] {
+    return this.prepare(sql).all(...storableParams(params)) as R[];
+  }
+
+  async all<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
+    return this.allSync<R>(sql, params);
+  }
+
+  async one<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined> {
+    return this.allSync<R>(sql, params)[0];
+  }
+
+  async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    const statement = this.prepare(sql);
+    if (statement.reader) return statement.all(...storableParams(params)).length;
+    return statement.run(...storableParams(params)).changes;
+  }
+
+  async exec(script: string): Promise<void> {
+    this.db.exec(script);
+  }
+
+  async insert<R = Row>(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    options?: InsertOptions,
+  ): Promise<R[]> {
+    if (rows.length === 0) return [];
+    const sql = `INSERT INTO ${assertIdentifier(table)} (${columns.map(assertIdentifier).join(', ')}) VALUES ${placeholders(columns.length)}${insertTail(options)}`;
+    const statement = this.prepare(sql);
+    const returned: R[] = [];
+    for (const row of rows) {
+      if (statement.reader) returned.push(...(statement.all(...storableParams(row)) as R[]));
+      else statement.run(...storableParams(row));
+    }
+    return returned;
+  }
+
+  async lock(): Promise<void> {
+    // BEGIN IMMEDIATE already holds the database's only write lock.
+  }
+}
+
+/** The SQLite back end's driver: one connection, WAL, foreign keys on. */
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = DIALECT;
+  private readonly direct: DirectExecutor;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly queue: Mutex,
+    private readonly queueKey: string,
+  ) {
+    this.direct = new DirectExecutor(db);
+  }
+
+  /** Opens (creating when absent) the database file, and its folder; ':memory:' for a private in-memory database. */
+  static open(file: string): SqliteDriver {
+    const memory = file === ':memory:';
+    const key = memory ? `:memory:${Math.random()}` : resolve(file);
+    let db: Database.Database;
+    try {
+      if (!memory) mkdirSync(dirname(key), { recursive: true });
+      db = new Database(memory ? ':memory:' : key);
+      // WAL lets the console read while an agent upload writes; NORMAL sync is durable across
+      // process crashes in WAL mode (only an OS crash may lose the last commits).
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    } catch (err) {
+      throw new StoreUnavailableError('cannot open the SQLite database', { cause: err });
+    }
+    return new SqliteDriver(db, queueFor(key), key);
+  }
+
+  private queued<T>(work: () => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      if (this.closed) throw new StoreUnavailableError('the store is closed');
+      try {
+        return await work();
+      } catch (err) {
+        throw translateSqliteError(err);
+      }
+    });
+  }
+
+  all<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
+    return this.queued(() => this.direct.all<R>(sql, params));
+  }
+
+  one<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined> {
+    return this.queued(() => this.direct.one<R>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.queued(() => this.direct.run(sql, params));
+  }
+
+  exec(script: string): Promise<void> {
+    return this.queued(() => this.direct.exec(script));
+  }
+
+  insert<R = Row>(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: InsertOptions): Promise<R[]> {
+    return this.queued(() => this.direct.insert<R>(table, columns, rows, options));
+  }
+
+  async lock(): Promise<void> {}
+
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.queued(async () => {
+      // IMMEDIATE takes the write lock now, so that a read-then-write transaction cannot be
+      // overtaken by another process between its read and its write.
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await body(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.run(async () => {
+      this.closed = true;
+      this.db.close();
+    });
+    releaseQueue(this.queueKey);
+  }
+}
