@@ -15,7 +15,7 @@ function fakeCollectors(overrides: Partial<SectionCollectors> = {}): SectionColl
   const fail = async () => {
     throw new Error('not in this test');
   };
-  const all = Object.fromEntries(SECTION_NAMES.map((n) => [n, fail])) as SectionCollectors;
+  const all = Object.fromEntries(SECTION_NAMES.map((n) => [n, fail])) as unknown as SectionCollectors;
   return { ...all, system: async () => system, printers: async () => printers, ...overrides };
 }
 
