@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolveLang, t, type Lang } from '../shared/i18n/index.js';
 import { SECTION_NAMES, SECTIONS, isSectionName, type SectionName } from '../shared/inventory/index.js';
 import { resourceUsage } from './resource-usage.js';
+import { runAgent, type RunCliOptions } from './run.js';
 import { scan } from './scan.js';
 import { formatSummary } from './summary.js';
 import { AGENT_VERSION } from './version.js';
@@ -86,6 +87,24 @@ export function buildProgram(): Command {
         const stats = { wallMs: Math.round(performance.now()), scanMs: doc.durationMs, ...usage, sectionMs };
         process.stderr.write(`${JSON.stringify({ stats })}\n`);
       }
+    });
+
+  program
+    .command('run')
+    .description('enrol, sync the inventory and events, apply the signed policy, and keep going on the schedule')
+    .option('--server <url>', 'collector URL (headless mode; otherwise from the managed config)')
+    .option('--enroll-secret <secret>', 'enrolment secret (headless mode)')
+    .option('--state <dir>', 'state folder (identity, outbox, policy)')
+    .option('--ca <file>', 'PEM file of the CA to pin')
+    .option('--allow-insecure-http', 'allow an http:// collector (tests and local labs only)')
+    .option('--once', 'one round: exit 0 only when everything was delivered')
+    .option('--startup-delay <seconds>', 'wait up to this many seconds (random) before the first round', (v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 3600) throw new InvalidArgumentError('0–3600');
+      return n;
+    })
+    .action(async (opts: RunCliOptions) => {
+      process.exitCode = await runAgent(opts, lang);
     });
 
   return program;

@@ -40,6 +40,9 @@ export function installRequestDecompression(app: FastifyInstance, limitBytes: nu
       }
     });
     out.receivedEncodedLength = 0;
+    // The body is decoded from here on: later preParsing hooks (@fastify/compress's own request
+    // decompression, which would decode it twice and never stop a bomb early) must not see gzip.
+    delete request.headers['content-encoding'];
     return out;
   });
 }

@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { AgentEvent, type EventType } from '../shared/events.js';
+import { SECTIONS, SECTION_NAMES, type InventoryDocument, type SectionHashes, type SectionName } from '../shared/inventory/index.js';
+import { DEFAULT_POLICY, type PolicyDocument } from '../shared/policy.js';
+import { InventoryUpload, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
+import { currentPlatform } from './collectors/platform.js';
+import type { AgentConfig } from './config/managed.js';
+import type { AgentLog } from './log.js';
+import { FULL_INVENTORY_KEY, eventItem, inventoryItem, type Outbox, type OutboxItem } from './outbox/index.js';
+import { verifySignedPolicy } from './policy/verify.js';
+import { Backoff } from './sync/backoff.js';
+import type { AgentCredentials, CollectorClient } from './sync/client.js';
+import type { SyncFailure, SyncResult } from './sync/failure.js';
+import type { AgentIdentity, AgentState } from './sync/state.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  client: CollectorClient;
+  state: AgentState;
+  outbox: Outbox;
+  /** Collects the inventory (all sections, or the ones named). */
+  scan: (sections?: readonly SectionName[]) => Promise<InventoryDocument>;
+  log: AgentLog;
+  /** The OS user at the PC, for events. */
+  osUser?: () => string | null;
+  /** Told when a newly verified policy is applied. */
+  onPolicy?: (policy: PolicyDocument) => void;
+  random?: () => number;
+}
+
+/** What one sync round did; `delivered` is what `run --once` exits on. */
+export interface RoundReport {
+  enrolment: 'kept' | 'enrolled' | 'failed';
+  inventory: 'queued' | 'not-collected';
+  eventsDelivered: number;
+  eventsRejected: number;
+  inventoriesDelivered: number;
+  /** Items dropped because the collector refuses them for good (logged); the round is then not "delivered". */
+  dropped: number;
+  policy: 'updated' | 'current' | 'refused' | 'not-checked';
+  /** Items still in the outbox after the round. */
+  pending: number;
+  failure: SyncFailure | null;
+  delivered: boolean;
+}
+
+const PEEK_ITEMS = 1000;
+const PEEK_BYTES = 8 * 1024 * 1024;
+const MAX_BATCHES_PER_ROUND = 200;
+const FINGERPRINT_SECTIONS: readonly SectionName[] = ['system', 'network', 'os'];
+/** A wall-clock jump this much longer than the sleep means the PC was asleep. */
+const RESUME_SLACK_MS = 2 * 60_000;
+
+/** A round report for logs: the failure reduced to its kind and message. */
+export function summarizeRound(report: RoundReport): Record<string, unknown> {
+  return { ...report, failure: report.failure ? { kind: report.failure.kind, message: report.failure.message } : null };
+}
+
+/**
+ * The agent core's orchestrator: collects the inventory, keeps everything in the durable outbox,
+ * enrols, delivers (changed sections only, events in batches), and applies signed policies.
+ * Plain Node: the Electron shell and the headless CLI hand it the same adapters.
+ */
+export class Agent {
+  private lastScan: InventoryDocument | null = null;
+  private readonly random: () => number;
+
+  constructor(private readonly options: AgentOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Records an event durably (it reaches the collector whenever the network allows). */
+  async record(type: EventType, payload: Record<string, unknown>, occurredAt: Date = new Date()): Promise<AgentEvent> {
+    const event = AgentEvent.parse({ id: randomUUID(), type, occurredAt: occurredAt.toISOString(), osUser: this.options.osUser?.() ?? null, payload });
+    await this.options.outbox.enqueue(eventItem(event));
+    return event;
+  }
+
+  /** Scans and queues the full inventory; the delivery sends only what the collector lacks. */
+  async collectInventory(): Promise<InventoryDocument> {
+    const doc = await this.options.scan();
+    this.lastScan = doc;
+    for (const error of doc.errors) this.options.log.warn('inventory section not collected', { section: error.section, code: error.code, message: error.message });
+    const stable = SECTION_NAMES.filter((name) => !SECTIONS[name].volatile);
+    const hashes: SectionHashes = {};
+    const sections: Record<string, unknown> = {};
+    for (const name of stable) {
+      if (doc.sections[name] === undefined || !doc.hashes[name]) continue;
+      hashes[name] = doc.hashes[name];
+      sections[name] = doc.sections[name];
+    }
+    const payload: InventoryUpload = { collectedAt: doc.collectedAt, agentVersion: AGENT_VERSION, hashes, sections };
+    await this.options.outbox.enqueue(inventoryItem(payload, { coalesceKey: FULL_INVENTORY_KEY }));
+    return doc;
+  }
+
+  /**
+   * One round: optionally collect the inventory, then enrol if needed, deliver the outbox and
+   * check the policy. Never throws for network or server trouble: the report says what happened.
+   */
+  async round(options: { collect: boolean }): Promise<RoundReport> {
+    const report: RoundReport = {
+      enrolment: 'kept',
+      inventory: 'not-collected',
+      eventsDelivered: 0,
+      eventsRejected: 0,
+      inventoriesDelivered: 0,
+      dropped: 0,
+      policy: 'not-checked',
+      pending: 0,
+      failure: null,
+      delivered: false,
+    };
+    if (options.collect) {
+      await this.collectInventory();
+      report.inventory = 'queued';
+    }
+    const enrolled = await this.ensureEnrolled();
+    if (!enrolled.ok) {
+      report.enrolment = 'failed';
+      report.failure = enrolled.failure;
+    } else {
+      if (enrolled.value.fresh) report.enrolment = 'enrolled';
+      report.failure = (await this.deliverOutbox(report)) ?? (await this.checkPolicy(report));
+    }
+    report.pending = this.options.outbox.size().count;
+    report.delivered = report.failure === null && report.pending === 0 && report.dropped === 0 && (report.policy === 'current' || report.policy === 'updated');
+    return report;
+  }
+
+  /**
+   * Runs until `signal` aborts: rounds on the policy's schedule (inventory hourly ±splay by
+   * default), backoff with jitter after failures (honouring Retry-After), an inventory at once
+   * after resume from sleep and when the network comes back.
+   */
+  async run(signal: AbortSignal, options: { startupDelayMaxMs?: number } = {}): Promise<void> {
+    const { log } = this.options;
+    const backoff = new Backoff(this.random);
+    await this.record('agent.started', { version: AGENT_VERSION });
+    await this.sleep(Math.floor(this.random() * (options.startupDelayMaxMs ?? 0)), signal);
+    let nextInventoryAt = 0;
+    let lastFailure: SyncFailure | null = null;
+    while (!signal.aborted) {
+      const schedule = (await this.options.state.appliedPolicy())?.document.schedule ?? DEFAULT_POLICY.schedule;
+      const collect = Date.now() >= nextInventoryAt;
+      let report: RoundReport;
+      try {
+        report = await this.round({ collect });
+      } catch (error) {
+        // A local fault (disk full, outbox refused): log it and try again later.
+        log.error('sync round failed', { error: error instanceof Error ? error.message : String(error) });
+        report = {
+          enrolment: 'failed', inventory: 'not-collected', eventsDelivered: 0, eventsRejected: 0, inventoriesDelivered: 0,
+          dropped: 0, policy: 'not-checked', pending: this.options.outbox.size().count, delivered: false,
+          failure: { kind: 'network', reason: 'aborted', code: null, message: error instanceof Error ? error.message : String(error) },
+        };
+      }
+      log.info('round finished', summarizeRound(report));
+      if (collect) {
+        const spread = 1 + schedule.splay * (2 * this.random() - 1);
+        nextInventoryAt = Date.now() + schedule.inventoryIntervalSec * 1000 * spread;
+      }
+      if (report.failure) {
+        log.warn('collector not reached; will retry', { failure: report.failure.kind, message: report.failure.message, pending: report.pending });
+      } else if (lastFailure?.kind === 'network') {
+        log.info('network is back: collecting the inventory now');
+        nextInventoryAt = 0;
+      }
+      const wait = report.failure
+        ? backoff.failed(report.failure.kind === 'rate-limited' ? report.failure.retryAfterMs : null)
+        : (backoff.succeeded(), schedule.syncIntervalSec * 1000);
+      lastFailure = report.failure;
+      const planned = Math.max(0, Math.min(wait, nextInventoryAt - Date.now()));
+      const before = Date.now();
+      await this.sleep(planned, signal);
+      if (Date.now() - before > planned + RESUME_SLACK_MS) {
+        log.info('resumed from sleep: collecting the inventory now');
+        nextInventoryAt = 0;
+      }
+    }
+    await this.record('agent.stopped', {}).catch(() => {});
+  }
+
+  private async sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0 || signal.aborted) return;
+    await sleepFor(ms, undefined, { signal }).catch(() => {});
+  }
+
+  private async fingerprint(): Promise<{ fingerprint: HardwareFingerprint; hostname: string; osName: string | null }> {
+    const doc = this.lastScan ?? (await this.options.scan(FINGERPRINT_SECTIONS));
+    const system = doc.sections.system;
+    const interfaces = doc.sections.network?.interfaces ?? [];
+    const primary = interfaces.find((i) => i.isDefault && i.mac) ?? interfaces.find((i) => !i.virtual && i.mac);
+    const mac = primary?.mac && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(primary.mac) && primary.mac !== '00:00:00:00:00:00' ? primary.mac : null;
+    return {
+      fingerprint: { systemUuid: system?.uuid ?? null, serial: system?.serial ?? null, primaryMac: mac },
+      hostname: doc.sections.os?.hostname ?? 'unknown',
+      osName: doc.sections.os?.name ?? null,
+    };
+  }
+
+  private async ensureEnrolled(force = false): Promise<SyncResult<AgentIdentity & { fresh: boolean }>> {
+    const { state, client, config, log } = this.options;
+    const existing = force ? null : await state.identity();
+    if (existing && existing.serverUrl === config.serverUrl) return { ok: true, value: { ...existing, fresh: false } };
+    const facts = await this.fingerprint();
+    const result = await client.enroll({
+      enrollSecret: config.enrollSecret,
+      fingerprint: facts.fingerprint,
+      hostname: facts.hostname.slice(0, 255),
+      platform: this.lastScan?.platform ?? currentPlatform(),
+      osName: facts.osName,
+      agentVersion: AGENT_VERSION,
+    });
+    if (!result.ok) return result;
+    const identity: AgentIdentity = {
+      agentId: result.value.agentId,
+      agentKey: result.value.agentKey,
+      policyPublicKey: result.value.policyPublicKey,
+      serverUrl: config.serverUrl,
+      enrolledAt: new Date().toISOString(),
+    };
+    await state.saveIdentity(identity);
+    log.info('enrolled', { agentId: identity.agentId, reenrolled: result.value.reenrolled });
+    return { ok: true, value: { ...identity, fresh: true } };
+  }
+
+  /** Calls the collector with the credentials; enrols again once when it says the key is unknown. */
+  private async authed<T>(call: (auth: AgentCredentials) => Promise<SyncResult<T>>): Promise<SyncResult<T>> {
+    const identity = await this.options.state.identity();
+    if (!identity) {
+      const enrolled = await this.ensureEnrolled(true);
+      if (!enrolled.ok) return enrolled;
+      return call(enrolled.value);
+    }
+    const first = await call(identity);
+    if (first.ok || first.failure.kind !== 'unauthorized' || !first.failure.reenroll) return first;
+    this.options.log.warn('the collector does not know this agent any more: enrolling again');
+    await this.options.state.forgetIdentity();
+    const enrolled = await this.ensureEnrolled(true);
+    if (!enrolled.ok) return enrolled;
+    return call(enrolled.value);
+  }
+
+  /** Delivers queued items oldest first (security events first); stops at the first failure and returns it. */
+  private async deliverOutbox(report: RoundReport): Promise<SyncFailure | null> {
+    const { outbox, log } = this.options;
+    for (let batch = 0; batch < MAX_BATCHES_PER_ROUND; batch++) {
+      const items = await outbox.peek(PEEK_ITEMS, PEEK_BYTES);
+      if (items.length === 0) return null;
+      const events = items.filter((i) => i.kind === 'event');
+      if (events.length > 0) {
+        const failure = await this.deliverEvents(events, report);
+        if (failure) return failure;
+      }
+      for (const item of items.filter((i) => i.kind === 'inventory')) {
+        const failure = await this.deliverInventory(item, report);
+        if (failure) return failure;
+      }
+    }
+    log.warn('outbox not emptied in one round; continuing next round', { pending: outbox.size().count });
+    return null;
+  }
+
+  private async deliverEvents(items: OutboxItem[], report: RoundReport): Promise<SyncFailure | null> {
+    const { outbox, client, log } = this.options;
+    const valid: AgentEvent[] = [];
+    const broken: string[] = [];
+    for (const item of items) {
+      const parsed = AgentEvent.safeParse(item.payload);
+      if (parsed.success) valid.push(parsed.data);
+      else broken.push(item.id);
+    }
+    if (broken.length) {
+      // Cannot ever be delivered: drop them rather than block every later event.
+      log.error('dropping events the protocol refuses', { ids: broken });
+      await outbox.ack(broken);
+      report.dropped += broken.length;
+    }
+    if (valid.length === 0) return null;
+    const result = await this.authed((auth) => client.sendEvents(auth, { events: valid }));
+    if (!result.ok) {
+      if (result.failure.kind === 'bad-request' && result.failure.status !== null && valid.length > 1) {
+        // One event the collector refuses must not hold back the rest: send them one by one.
+        for (const event of valid) {
+          const single = await this.authed((auth) => client.sendEvents(auth, { events: [event] }));
+          if (single.ok) {
+            await outbox.ack([...single.value.acknowledged, ...single.value.rejected.map((r) => r.id)]);
+            report.eventsDelivered += single.value.acknowledged.length;
+            report.eventsRejected += single.value.rejected.length;
+            report.dropped += single.value.rejected.length;
+          } else if (single.failure.kind === 'bad-request') {
+            log.error('the collector refused an event; dropping it', { id: event.id, message: single.failure.message });
+            await outbox.ack([event.id]);
+            report.dropped += 1;
+          } else {
+            return single.failure;
+          }
+        }
+        return null;
+      }
+      return result.failure;
+    }
+    const { acknowledged, rejected } = result.value;
+    for (const r of rejected) log.error('the collector rejected an event', { id: r.id, reason: r.reason });
+    await outbox.ack([...acknowledged, ...rejected.map((r) => r.id)]);
+    report.eventsDelivered += acknowledged.length;
+    report.eventsRejected += rejected.length;
+    report.dropped += rejected.length;
+    return null;
+  }
+
+  private async deliverInventory(item: OutboxItem, report: RoundReport): Promise<SyncFailure | null> {
+    const { outbox, state, client, log } = this.options;
+    const parsed = InventoryUpload.safeParse(item.payload);
+    if (!parsed.success) {
+      log.error('dropping a queued inventory the protocol refuses', { id: item.id });
+      await outbox.ack([item.id]);
+      report.dropped += 1;
+      return null;
+    }
+    const full = parsed.data;
+    const acknowledged = await state.acknowledgedHashes();
+    let wanted = SECTION_NAMES.filter((n) => full.hashes[n] !== undefined && full.hashes[n] !== acknowledged[n]);
+    // Send what changed; the collector answers with what it still lacks (a full resend when it lost everything).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const sections: Record<string, unknown> = {};
+      for (const name of wanted) sections[name] = full.sections[name];
+      const result = await this.authed((auth) => client.uploadInventory(auth, { ...full, sections }));
+      if (!result.ok) {
+        if (result.failure.kind === 'bad-request' && result.failure.status !== null) {
+          log.error('the collector refused the inventory; dropping it', { message: result.failure.message });
+          await outbox.ack([item.id]);
+          report.dropped += 1;
+          return null;
+        }
+        return result.failure;
+      }
+      if (result.value.resend.length === 0) {
+        await state.saveAcknowledgedHashes(full.hashes);
+        await outbox.ack([item.id]);
+        report.inventoriesDelivered += 1;
+        return null;
+      }
+      wanted = result.value.resend.filter((n) => full.sections[n] !== undefined);
+    }
+    return { kind: 'invalid-response', status: null, message: 'the collector kept asking for sections it was sent' };
+  }
+
+  private async checkPolicy(report: RoundReport): Promise<SyncFailure | null> {
+    const { state, client, log } = this.options;
+    const applied = await state.appliedPolicy();
+    const result = await this.authed((auth) => client.getPolicy(auth, applied?.etag ?? null));
+    if (!result.ok) return result.failure;
+    if (result.value.notModified) {
+      report.policy = applied ? 'current' : 'refused';
+      return null;
+    }
+    const identity = await state.identity();
+    if (!identity) return { kind: 'invalid-response', status: null, message: 'not enrolled' };
+    const verified = verifySignedPolicy(result.value.signed, identity.policyPublicKey, applied?.document.version ?? null);
+    if (!verified.ok) {
+      log.error('refusing a policy that fails verification', { refusal: verified.refusal, message: verified.message });
+      report.policy = 'refused';
+      await this.record('agent.error', { what: 'policy-refused', refusal: verified.refusal });
+      return null;
+    }
+    await state.saveAppliedPolicy(verified.signed, result.value.etag);
+    report.policy = applied?.document.version === verified.policy.version ? 'current' : 'updated';
+    if (report.policy === 'updated') {
+      log.info('policy applied', { version: verified.policy.version });
+      this.options.onPolicy?.(verified.policy);
+    }
+    return null;
+  }
+}
