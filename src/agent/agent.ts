@@ -65,6 +65,8 @@ export function summarizeRound(report: RoundReport): Record<string, unknown> {
  */
 export class Agent {
   private lastScan: InventoryDocument | null = null;
+  /** Set by a (re-)enrolment: the collector holds nothing for this agent id, so send a full inventory. */
+  private inventoryWanted = false;
   private readonly random: () => number;
 
   constructor(private readonly options: AgentOptions) {
@@ -123,7 +125,17 @@ export class Agent {
       report.failure = enrolled.failure;
     } else {
       if (enrolled.value.fresh) report.enrolment = 'enrolled';
-      report.failure = (await this.deliverOutbox(report)) ?? (await this.checkPolicy(report));
+      if (options.collect) this.inventoryWanted = false;
+      report.failure = await this.deliverOutbox(report);
+      if (!report.failure && this.inventoryWanted) {
+        // Enrolled again during this round (the collector had lost this agent): it holds none of
+        // our inventory, so queue a fresh one and deliver it now.
+        this.inventoryWanted = false;
+        await this.collectInventory();
+        report.inventory = 'queued';
+        report.failure = await this.deliverOutbox(report);
+      }
+      report.failure ??= await this.checkPolicy(report);
     }
     report.pending = this.options.outbox.size().count;
     report.delivered = report.failure === null && report.pending === 0 && report.dropped === 0 && (report.policy === 'current' || report.policy === 'updated');
@@ -223,6 +235,7 @@ export class Agent {
       enrolledAt: new Date().toISOString(),
     };
     await state.saveIdentity(identity);
+    this.inventoryWanted = true;
     log.info('enrolled', { agentId: identity.agentId, reenrolled: result.value.reenrolled });
     return { ok: true, value: { ...identity, fresh: true } };
   }

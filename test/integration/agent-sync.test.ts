@@ -1,0 +1,187 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hashSections, type InventoryDocument } from '../../src/shared/inventory/index.js';
+import { Agent } from '../../src/agent/agent.js';
+import type { AgentConfig } from '../../src/agent/config/managed.js';
+import { silentLog } from '../../src/agent/log.js';
+import { Outbox } from '../../src/agent/outbox/index.js';
+import { scan } from '../../src/agent/scan.js';
+import { CollectorClient } from '../../src/agent/sync/client.js';
+import { AgentState } from '../../src/agent/sync/state.js';
+import { buildCollectorApp } from '../../src/collector/app.js';
+import { hashSecret, newEnrollSecret } from '../../src/collector/auth/agent-keys.js';
+import { openStore, type Store } from '../../src/collector/store/index.js';
+
+// The agent core against a real collector over real HTTP on real SQLite, with a real outbox and
+// state folder. The inventory is this machine's, scanned once for real.
+
+let machine: InventoryDocument;
+beforeAll(async () => {
+  machine = await scan({ sections: ['system', 'network', 'os', 'software', 'posture'] });
+  expect(machine.errors).toEqual([]);
+}, 60_000);
+
+interface Rig {
+  dir: string;
+  store: Store;
+  app: FastifyInstance | null;
+  url: string;
+  secret: string;
+  agent: Agent;
+  outbox: Outbox;
+  state: AgentState;
+  client: CollectorClient;
+  setInventory: (doc: InventoryDocument) => void;
+  startCollector: () => Promise<void>;
+  stopCollector: () => Promise<void>;
+  /** Swaps the collector's database for an empty one (with the same enrolment secret). */
+  replaceDatabase: () => Promise<void>;
+}
+
+const rigs: Rig[] = [];
+afterEach(async () => {
+  for (const rig of rigs.splice(0)) {
+    rig.client.close();
+    await rig.outbox.close();
+    await rig.stopCollector();
+    await rig.store.close();
+    await rm(rig.dir, { recursive: true, force: true });
+  }
+});
+
+async function rig(): Promise<Rig> {
+  const dir = await mkdtemp(join(tmpdir(), 'mamori-sync-'));
+  const store = openStore({ sqliteFile: join(dir, 'collector.sqlite') });
+  await store.migrate();
+  const secret = newEnrollSecret();
+  await store.createEnrollmentSecret({ secretHash: hashSecret(secret), label: 'test', expiresAt: null, maxUses: null });
+  // Listen once to learn a free port, then always reuse it so the agent's URL stays valid.
+  let port = 0;
+  let current = machine;
+  const r: Rig = {
+    dir,
+    store,
+    app: null,
+    url: '',
+    secret,
+    agent: undefined as unknown as Agent,
+    outbox: await Outbox.open(join(dir, 'agent', 'outbox')),
+    state: await AgentState.open(join(dir, 'agent')),
+    client: undefined as unknown as CollectorClient,
+    setInventory: (doc) => {
+      current = doc;
+    },
+    startCollector: async () => {
+      r.app = await buildCollectorApp({ store: r.store });
+      await r.app.listen({ host: '127.0.0.1', port });
+      port = (r.app.server.address() as { port: number }).port;
+      r.url = `http://127.0.0.1:${port}`;
+    },
+    stopCollector: async () => {
+      await r.app?.close();
+      r.app = null;
+    },
+    replaceDatabase: async () => {
+      await r.stopCollector();
+      await r.store.close();
+      r.store = openStore({ sqliteFile: join(dir, `collector-${Date.now()}.sqlite`) });
+      await r.store.migrate();
+      await r.store.createEnrollmentSecret({ secretHash: hashSecret(secret), label: 'test', expiresAt: null, maxUses: null });
+      await r.startCollector();
+    },
+  };
+  await r.startCollector();
+  const config: AgentConfig = {
+    serverUrl: r.url,
+    enrollSecret: secret,
+    stateDir: join(dir, 'agent'),
+    lang: null,
+    allowInsecureHttp: true,
+    caPemPath: null,
+    caPem: null,
+    source: { file: null, fromCommandLine: [] },
+  };
+  r.client = new CollectorClient({ baseUrl: r.url, timeoutMs: 5000 });
+  r.agent = new Agent({ config, client: r.client, state: r.state, outbox: r.outbox, scan: async () => current, log: silentLog, osUser: () => 'yamada' });
+  rigs.push(r);
+  return r;
+}
+
+function withSoftware(doc: InventoryDocument, change: (items: NonNullable<InventoryDocument['sections']['software']>) => typeof items): InventoryDocument {
+  const sections = { ...doc.sections, software: change([...(doc.sections.software ?? [])]) };
+  return { ...doc, sections, hashes: hashSections(sections) };
+}
+
+describe('agent ↔ collector sync', () => {
+  it('enrols, delivers the inventory and applies the signed policy in one round', async () => {
+    const r = await rig();
+    const report = await r.agent.round({ collect: true });
+    expect(report).toMatchObject({ enrolment: 'enrolled', inventoriesDelivered: 1, policy: 'updated', pending: 0, failure: null, delivered: true });
+    const [device] = await r.store.listDevices();
+    expect(device?.hostname).toBe(machine.sections.os?.hostname);
+    expect(device?.softwareCount).toBe(machine.sections.software?.length);
+    expect((await r.state.appliedPolicy())?.document.version).toBe(1);
+  });
+
+  it('sends only changed sections, and the collector records what was installed and removed', async () => {
+    const r = await rig();
+    await r.agent.round({ collect: true });
+    const identity = await r.state.identity();
+    const baseline = (await r.store.listChanges(identity!.agentId)).length;
+
+    // Unchanged machine: nothing new is stored.
+    expect((await r.agent.round({ collect: true })).delivered).toBe(true);
+    expect((await r.store.listChanges(identity!.agentId)).length).toBe(baseline);
+
+    const removed = machine.sections.software![0]!;
+    r.setInventory(
+      withSoftware(machine, (items) => [
+        ...items.slice(1),
+        { ...removed, id: 'dpkg:一太郎-test', name: '一太郎2024', packageName: 'ichitaro-test', version: '1.0' },
+      ]),
+    );
+    expect((await r.agent.round({ collect: true })).delivered).toBe(true);
+    const changes = await r.store.listChanges(identity!.agentId);
+    const kinds = changes.slice(0, changes.length - baseline).map((c) => `${c.kind}:${'software' in c ? c.software.name : ''}`);
+    expect(kinds, JSON.stringify(changes.slice(0, 5))).toEqual(expect.arrayContaining([`software.installed:一太郎2024`, `software.removed:${removed.name}`]));
+  });
+
+  it('keeps events while the collector is down and delivers each exactly once when it is back', async () => {
+    const r = await rig();
+    await r.agent.round({ collect: true });
+    await r.stopCollector();
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) ids.push((await r.agent.record('media.inserted', { n: i, label: 'ＵＳＢメモリ' })).id);
+    const offline = await r.agent.round({ collect: false });
+    expect(offline.failure?.kind).toBe('network');
+    expect(offline.pending).toBe(25);
+    expect(offline.delivered).toBe(false);
+
+    await r.startCollector();
+    const online = await r.agent.round({ collect: false });
+    expect(online).toMatchObject({ eventsDelivered: 25, pending: 0, delivered: true });
+    const stored = await r.store.listEvents({ limit: 1000 });
+    expect(stored.map((e) => e.id).sort()).toEqual([...ids].sort());
+    expect(stored[0]?.osUser).toBe('yamada');
+  });
+
+  it('enrols again by itself when the collector no longer knows its key (database restored from an old backup)', async () => {
+    const r = await rig();
+    await r.agent.round({ collect: true });
+    const before = await r.state.identity();
+    await r.replaceDatabase();
+    await r.agent.record('agent.error', { what: 'test' });
+    const report = await r.agent.round({ collect: false });
+    expect(report).toMatchObject({ failure: null, pending: 0 });
+    const after = await r.state.identity();
+    expect(after?.agentKey).not.toBe(before?.agentKey);
+    const devices = await r.store.listDevices();
+    expect(devices.map((d) => d.id)).toEqual([after?.agentId]);
+    // The new database lacked every section: the collector asked for a full resend and got it.
+    expect(devices[0]?.softwareCount).toBe(machine.sections.software?.length);
+    expect(devices[0]?.eventCount).toBe(1);
+  });
+});
