@@ -41,7 +41,9 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['electron', 'electron/*'], message: 'The agent core never imports Electron: the shell hands it adapters.' },
-          { group: ['**/collector/**', '**/main/**', '**/renderer/**'], message: 'src/agent imports only src/shared.' },
+          // Relative paths that climb out of src/agent into a sibling layer (the layering test
+          // resolves every path exactly; this catches the common cases while editing).
+          { regex: '^(\\.\\./)+(collector|main|renderer)/', message: 'src/agent imports only src/shared.' },
         ],
       }],
     },
@@ -52,7 +54,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['electron', 'electron/*'], message: 'The collector never imports Electron.' },
-          { group: ['**/agent/**', '**/main/**', '**/renderer/**'], message: 'src/collector imports only src/shared.' },
+          { regex: '^(\\.\\./)+(agent|main|renderer)/', message: 'src/collector imports only src/shared.' },
         ],
       }],
     },
