@@ -18,6 +18,8 @@ export interface CollectorAppOptions {
   bodyLimitBytes?: number;
   /** Failed enrolments/authentications allowed per client address per minute. */
   authFailuresPerMinute?: number;
+  /** Enrolments allowed per client address per minute (default 600). */
+  enrolmentsPerMinute?: number;
   /** Trust X-Forwarded-For from a load balancer in front of several collectors. */
   trustProxy?: boolean;
 }
@@ -46,6 +48,7 @@ export async function buildCollectorApp(options: CollectorAppOptions): Promise<F
     policyKeys,
     authFailuresPerWindow: options.authFailuresPerMinute ?? 30,
     authFailureWindowMs: 60_000,
+    enrolmentsPerWindow: options.enrolmentsPerMinute ?? 600,
   });
   app.get('/healthz', async () => ({ ok: true }));
   return app;

@@ -73,8 +73,10 @@ export function buildProgram(): Command {
     .option('--tls-cert <file>', 'PEM certificate (chain) for HTTPS')
     .option('--tls-key <file>', 'PEM private key for HTTPS')
     .option('--trust-proxy', 'trust X-Forwarded-For from a load balancer')
+    .option('--enrolments-per-minute <n>', 'enrolments allowed per client address per minute', positiveInt('--enrolments-per-minute'), 600)
+    .option('--auth-failures-per-minute <n>', 'failed agent authentications allowed per client address per minute', positiveInt('--auth-failures-per-minute'), 30)
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
-    .action(async (opts: StoreFlags & { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: boolean; logLevel: string }) => {
+    .action(async (opts: StoreFlags & { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: boolean; logLevel: string; enrolmentsPerMinute: number; authFailuresPerMinute: number }) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error('give both --tls-cert and --tls-key, or neither');
       const store = await openConfiguredStore(opts);
       const logger = pino({ level: opts.logLevel });
@@ -82,6 +84,8 @@ export function buildProgram(): Command {
         store,
         loggerInstance: logger,
         trustProxy: opts.trustProxy ?? false,
+        enrolmentsPerMinute: opts.enrolmentsPerMinute,
+        authFailuresPerMinute: opts.authFailuresPerMinute,
         ...(opts.tlsCert && opts.tlsKey ? { https: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey), minVersion: 'TLSv1.2' as const } } : {}),
       });
       const loopback = ['127.0.0.1', '::1', 'localhost'].includes(opts.host);

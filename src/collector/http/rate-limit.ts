@@ -1,28 +1,28 @@
 /**
- * Counts failures per key (client address) in a sliding window and says when a key has failed
- * too often. Kept in process memory: each collector process limits on its own, which bounds what
+ * Counts hits (failed authentications, enrolments) per key (client address) in a sliding window
+ * and says when a key has reached its limit. Kept in process memory: each collector process limits on its own, which bounds what
  * one attacker gets per process without a shared store on the hot path.
  */
-export class FailureLimiter {
-  private readonly failures = new Map<string, number[]>();
+export class WindowLimiter {
+  private readonly hits = new Map<string, number[]>();
 
   constructor(
-    private readonly maxFailures: number,
+    private readonly maxHits: number,
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** True while `key` has reached the limit within the window. */
   isBlocked(key: string): boolean {
-    return this.recent(key).length >= this.maxFailures;
+    return this.recent(key).length >= this.maxHits;
   }
 
-  /** Records one failure of `key`. */
-  fail(key: string): void {
+  /** Records one hit of `key`. */
+  hit(key: string): void {
     const list = this.recent(key);
     list.push(this.now());
-    this.failures.set(key, list);
-    if (this.failures.size > 100_000) this.sweep();
+    this.hits.set(key, list);
+    if (this.hits.size > 100_000) this.sweep();
   }
 
   /** Seconds until `key` may try again (for Retry-After). */
@@ -33,12 +33,12 @@ export class FailureLimiter {
 
   private recent(key: string): number[] {
     const cutoff = this.now() - this.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > cutoff);
-    if (list.length === 0) this.failures.delete(key);
+    const list = (this.hits.get(key) ?? []).filter((t) => t > cutoff);
+    if (list.length === 0) this.hits.delete(key);
     return list;
   }
 
   private sweep(): void {
-    for (const key of [...this.failures.keys()]) this.recent(key);
+    for (const key of [...this.hits.keys()]) this.recent(key);
   }
 }
