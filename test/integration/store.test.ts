@@ -14,6 +14,7 @@ import {
   InvalidInputError,
   NotFoundError,
   SchemaMismatchError,
+  StoreUnavailableError,
   isPostgresUrl,
   openPostgresStore,
   openSqliteStore,
@@ -723,6 +724,7 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       await expect(store.applyInventory(randomUUID(), { os: section(os('PC')) })).rejects.toBeInstanceOf(NotFoundError);
       await expect(store.applyInventory(deviceId, { registry: section({}) } as never)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(store.applyInventory(deviceId, { os: { hash: 'abc', data: os('PC') } })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.applyInventory(deviceId, { software: section({ not: 'a list' }) } as never)).rejects.toBeInstanceOf(InvalidInputError);
       expect(await store.getSectionHashes(deviceId)).toEqual({});
     });
 
@@ -1025,6 +1027,18 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
     });
   });
 
+  describe('closing', () => {
+    it('refuses work afterwards as unavailable, and may be repeated', async () => {
+      const other = db.open();
+      await other.listDevices();
+      await other.close();
+      await other.close();
+      await expect(other.listDevices()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(other.insertEvents(randomUUID(), [event()])).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.listDevices()).toEqual([]);
+    });
+  });
+
   describe('errors', () => {
     it('are typed and never carry SQL or stored values in their message', async () => {
       await store.createAdmin('dup', 'secret-hash-value', 'admin');
@@ -1051,6 +1065,16 @@ describe('openStore', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reports a database it cannot reach or create as unavailable', async () => {
+    const unreachable = openStore('postgres://postgres@127.0.0.1:1/test');
+    try {
+      await expect(unreachable.migrate()).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await unreachable.close();
+    }
+    expect(() => openStore('/proc/mamori-cannot-be-here/collector.db')).toThrow(StoreUnavailableError);
   });
 
   it.skipIf(pgUnavailable !== null && !PG_REQUIRED)('uses the schema named in the URL', async () => {

@@ -79,7 +79,9 @@ export function translatePgError(err: unknown): Error {
   if (code === '23514' || code === '23502' || code.startsWith('22')) return new InvalidInputError('value refused by the database', { cause: err });
   if (code === '42P01') return new SchemaMismatchError('the database schema is missing; run `mamori-collector migrate`');
   if (RETRYABLE.has(code)) return new StoreUnavailableError('the database is busy; try again', { cause: err });
-  if (UNREACHABLE.has(code) || code.startsWith('08') || /terminat|timeout|Connection/i.test((err as Error | null)?.message ?? '')) {
+  // pg reports a dropped or timed-out connection as a plain Error without a SQLSTATE.
+  const lostConnection = code === '' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test((err as Error | null)?.message ?? '');
+  if (UNREACHABLE.has(code) || code.startsWith('08') || lostConnection) {
     return new StoreUnavailableError('PostgreSQL is not reachable', { cause: err });
   }
   if (err instanceof TypeError) return err;
@@ -192,6 +194,7 @@ export class PostgresDriver implements SqlDriver {
   private readonly executor: PgExecutor;
 
   private readonly typeCache = new Map<string, Map<string, string>>();
+  private closed = false;
 
   private constructor(private readonly pool: pg.Pool) {
     this.executor = new PgExecutor(pool, false, this.typeCache);
@@ -215,29 +218,35 @@ export class PostgresDriver implements SqlDriver {
     return new PostgresDriver(pool);
   }
 
-  all<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
-    return this.executor.all<R>(sql, params);
+  private open(): PgExecutor {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    return this.executor;
   }
 
-  one<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined> {
-    return this.executor.one<R>(sql, params);
+  async all<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]> {
+    return this.open().all<R>(sql, params);
   }
 
-  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    return this.executor.run(sql, params);
+  async one<R = Row>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined> {
+    return this.open().one<R>(sql, params);
   }
 
-  exec(script: string): Promise<void> {
-    return this.executor.exec(script);
+  async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.open().run(sql, params);
   }
 
-  insert<R = Row>(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: InsertOptions): Promise<R[]> {
-    return this.executor.insert<R>(table, columns, rows, options);
+  async exec(script: string): Promise<void> {
+    return this.open().exec(script);
+  }
+
+  async insert<R = Row>(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: InsertOptions): Promise<R[]> {
+    return this.open().insert<R>(table, columns, rows, options);
   }
 
   async lock(): Promise<void> {}
 
   async transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.open();
     for (let attempt = 1; ; attempt += 1) {
       let client: pg.PoolClient;
       try {
@@ -269,6 +278,8 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }

@@ -235,8 +235,14 @@ function marks(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
 
+/** Stored JSON text parsed; null for NULL or text that is not JSON (never throws: old or damaged rows must not stop ingestion). */
 function parseJson(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 function toAdmin(row: AdminRow): Admin {
@@ -565,7 +571,7 @@ export class SqlStore implements Store {
 
   async enrollDevice(enrollment: DeviceEnrollment): Promise<EnrollmentResult> {
     const keyHash = requireSha256(enrollment.keyHash, 'keyHash');
-    const hostname = requireText(enrollment.hostname?.trim(), 'hostname', 255);
+    const hostname = requireText(typeof enrollment.hostname === 'string' ? enrollment.hostname.trim() : null, 'hostname', 255);
     const platform = requireOneOf(enrollment.platform, PLATFORMS, 'platform');
     const fingerprint = normalizeFingerprint(enrollment.fingerprint ?? {});
     const now = this.now();
@@ -666,7 +672,9 @@ export class SqlStore implements Store {
         ignored.push(name);
         continue;
       }
-      incoming.push([name, { hash: requireSha256(section.hash, `hash of ${name}`), data: storableValue(section.data) }]);
+      const hash = requireSha256(section.hash, `hash of ${name}`);
+      if (INGESTION[name].history === 'software' && !Array.isArray(section.data)) throw new InvalidInputError('software must be a list of items');
+      incoming.push([name, { hash, data: storableValue(section.data) }]);
     }
     const now = this.now();
     return this.db.transaction(async (tx) => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DuplicateKeyError, InvalidInputError, NotFoundError, SchemaMismatchError, StoreError, StoreUnavailableError } from '../errors.js';
@@ -41,6 +41,23 @@ function releaseQueue(key: string): void {
   if (!entry) return;
   entry.users -= 1;
   if (entry.users <= 0) fileQueues.delete(key);
+}
+
+/**
+ * Creates a folder and its missing parents, failing with the first error. NOTE: Node 20's
+ * mkdirSync(…, { recursive: true }) spins forever when a parent exists but cannot hold children
+ * (a path under /proc, a dangling symlink), the back-and-forth walk also seen in
+ * https://github.com/oven-sh/bun/pull/36162; a bad --data folder must fail, not hang.
+ */
+function ensureFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) ensureFolder(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 interface SqliteError extends Error {
@@ -147,7 +164,7 @@ export class SqliteDriver implements SqlDriver {
     const key = memory ? `:memory:${Math.random()}` : resolve(file);
     let db: Database.Database;
     try {
-      if (!memory) mkdirSync(dirname(key), { recursive: true });
+      if (!memory) ensureFolder(dirname(key));
       db = new Database(memory ? ':memory:' : key);
       // WAL lets the console read while an agent upload writes; NORMAL sync is durable across
       // process crashes in WAL mode (only an OS crash may lose the last commits).
