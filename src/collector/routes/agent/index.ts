@@ -14,10 +14,13 @@ import {
 import { EventId } from '../../../shared/events.js';
 import { hashSecret, newAgentKey, parseAgentAuthorization } from '../../auth/agent-keys.js';
 import { HttpError, parseWith } from '../../http/errors.js';
-import { FailureLimiter } from '../../http/rate-limit.js';
+import { WindowLimiter } from '../../http/rate-limit.js';
 import { currentPolicy, toSignedPolicy } from '../../policy/current.js';
 import type { PolicyKeyPair } from '../../policy/signing.js';
 import { ConflictError, type ApprovalRequest, type Device, type InventoryUpload as StoreUpload, type Store } from '../../store/index.js';
+
+/** What an approval request records as its requester when the agent could not tell the OS user. */
+const UNKNOWN_OS_USER = '(unknown)';
 
 export interface AgentRoutesOptions {
   store: Store;
@@ -25,6 +28,8 @@ export interface AgentRoutesOptions {
   /** Failed enrolments or agent authentications allowed per client address per window. */
   authFailuresPerWindow: number;
   authFailureWindowMs: number;
+  /** Enrolments (successful or not) allowed per client address per window: generous for an office behind one NAT address, a stop to floods. */
+  enrolmentsPerWindow: number;
 }
 
 declare module 'fastify' {
@@ -41,12 +46,15 @@ declare module 'fastify' {
  */
 export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOptions): Promise<void> {
   const { store, policyKeys } = options;
-  const failures = new FailureLimiter(options.authFailuresPerWindow, options.authFailureWindowMs);
+  const failures = new WindowLimiter(options.authFailuresPerWindow, options.authFailureWindowMs);
+  const enrolments = new WindowLimiter(options.enrolmentsPerWindow, options.authFailureWindowMs);
+  // Agents send JSON only; fastify's default text/plain parser would hand a route a string.
+  app.removeContentTypeParser('text/plain');
 
-  const refuseIfBlocked = (request: FastifyRequest, reply: FastifyReply) => {
-    if (failures.isBlocked(request.ip)) {
-      reply.header('retry-after', String(failures.retryAfterSeconds(request.ip)));
-      throw new HttpError(429, 'rate_limited', 'Too many failed attempts from this address; retry later.');
+  const refuseIfBlocked = (request: FastifyRequest, reply: FastifyReply, limiter: WindowLimiter = failures) => {
+    if (limiter.isBlocked(request.ip)) {
+      reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip)));
+      throw new HttpError(429, 'rate_limited', 'Too many attempts from this address; retry later.');
     }
   };
 
@@ -55,7 +63,7 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     const credentials = parseAgentAuthorization(request.headers.authorization);
     const device = credentials ? await store.authenticateDevice(credentials.agentId, hashSecret(credentials.agentKey)) : null;
     if (!device) {
-      failures.fail(request.ip);
+      failures.hit(request.ip);
       throw new HttpError(401, 'unknown_agent', 'Unknown agent or wrong key: enrol again.', { reenroll: true });
     }
     request.device = device;
@@ -67,10 +75,14 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
 
   app.post(AGENT_ROUTES.enroll, async (request, reply): Promise<EnrollResponse> => {
     refuseIfBlocked(request, reply);
+    refuseIfBlocked(request, reply, enrolments);
+    enrolments.hit(request.ip);
     const body = parseWith(EnrollRequest, request.body);
+    // Checked before the secret is used: a refused enrolment must not count against maxUses.
+    if (body.hostname.trim() === '') throw new HttpError(400, 'invalid_request', 'Invalid request body: hostname: must not be blank');
     const secret = await store.useEnrollmentSecret(hashSecret(body.enrollSecret));
     if (!secret) {
-      failures.fail(request.ip);
+      failures.hit(request.ip);
       throw new HttpError(401, 'invalid_enroll_secret', 'The enrolment secret is unknown, revoked, expired or used up.');
     }
     const agentKey = newAgentKey();
@@ -133,6 +145,7 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
   app.post(AGENT_ROUTES.requests, { preHandler: authenticate }, async (request, reply): Promise<ApprovalRequestView> => {
     const device = deviceOf(request);
     const body = parseWith(CreateApprovalRequest, request.body);
+    if (body.periodTo && !body.periodFrom) throw new HttpError(400, 'invalid_request', 'Invalid request body: periodTo needs periodFrom.');
     try {
       const created = await store.createApprovalRequest({
         id: body.id,
@@ -140,8 +153,9 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
         kind: body.kind,
         subject: body.subject,
         reason: body.reason,
-        requestedBy: body.requestedBy ?? '',
-        period: body.periodFrom ? { from: body.periodFrom, until: body.periodTo } : null,
+        // The OS user may be unknown to the agent (null); the store keeps a non-blank name.
+        requestedBy: body.requestedBy?.trim() ? body.requestedBy : UNKNOWN_OS_USER,
+        period: body.periodFrom ? requestedPeriod(body.periodFrom, body.periodTo) : null,
       });
       reply.status(201);
       return toView(created);
@@ -159,6 +173,14 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     if (found.deviceId !== device.id) throw new HttpError(403, 'forbidden', 'This request belongs to another device.');
     return toView(found);
   });
+}
+
+/**
+ * The agent asks for whole days (使用期限, ISO dates); the store keeps times. The period runs from
+ * the first day's start to the last day's end, in UTC (the collector does not know the PC's zone).
+ */
+function requestedPeriod(from: string, until: string | null): { from: string; until: string | null } {
+  return { from: `${from}T00:00:00.000Z`, until: until === null ? null : `${until}T23:59:59.999Z` };
 }
 
 function toView(request: ApprovalRequest): ApprovalRequestView {
