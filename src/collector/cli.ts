@@ -3,10 +3,18 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
+import { resolveLang, t, type MessageKey } from '../shared/i18n/index.js';
 import { buildCollectorApp } from './app.js';
 import { hashSecret, newEnrollSecret } from './auth/agent-keys.js';
 import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords.js';
 import { ConflictError, isPostgresUrl, openStore, type AdminRole, type Store } from './store/index.js';
+
+const lang = resolveLang(process.env.MAMORI_LANG, process.env.LC_ALL, process.env.LANG);
+const msg = (key: MessageKey, params: Record<string, string | number> = {}) => t(lang, key, params);
+
+/** A refusal whose message is already in the administrator's language. */
+class UsageError extends Error {}
+const refuse = (key: MessageKey, params: Record<string, string | number> = {}) => new UsageError(msg(key, params));
 
 /** Where the collector keeps its embedded database unless told otherwise. */
 const DEFAULT_DATA_DIR = 'mamori-data';
@@ -27,7 +35,7 @@ async function openConfiguredStore(flags: StoreFlags): Promise<Store> {
   const url = flags.database ?? process.env.MAMORI_DATABASE_URL;
   let store: Store;
   if (url) {
-    if (!isPostgresUrl(url)) throw new Error(`--database must be a postgres:// URL (got ${url.slice(0, 40)}); use --data for SQLite`);
+    if (!isPostgresUrl(url)) throw refuse('collector.databaseUrl');
     store = openStore(url);
   } else {
     const dir = resolve(flags.data ?? DEFAULT_DATA_DIR);
@@ -55,7 +63,7 @@ const positiveInt = (label: string) => (value: string) => {
 
 async function readPassword(fromStdin: boolean): Promise<string> {
   if (process.env.MAMORI_ADMIN_PASSWORD) return process.env.MAMORI_ADMIN_PASSWORD;
-  if (!fromStdin) throw new Error('give the password on standard input with --password-stdin, or in MAMORI_ADMIN_PASSWORD');
+  if (!fromStdin) throw refuse('collector.noPassword');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
@@ -77,7 +85,7 @@ export function buildProgram(): Command {
     .option('--auth-failures-per-minute <n>', 'failed agent authentications allowed per client address per minute', positiveInt('--auth-failures-per-minute'), 30)
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
     .action(async (opts: StoreFlags & { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: boolean; logLevel: string; enrolmentsPerMinute: number; authFailuresPerMinute: number }) => {
-      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error('give both --tls-cert and --tls-key, or neither');
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw refuse('collector.tlsPair');
       const store = await openConfiguredStore(opts);
       const logger = pino({ level: opts.logLevel });
       const app = await buildCollectorApp({
@@ -89,7 +97,7 @@ export function buildProgram(): Command {
         ...(opts.tlsCert && opts.tlsKey ? { https: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey), minVersion: 'TLSv1.2' as const } } : {}),
       });
       const loopback = ['127.0.0.1', '::1', 'localhost'].includes(opts.host);
-      if (!opts.tlsCert && !loopback) logger.warn('serving plain HTTP on a non-loopback address: agents will refuse it unless allowInsecureHttp is set; use --tls-cert/--tls-key');
+      if (!opts.tlsCert && !loopback) logger.warn(msg('collector.insecureHttp'));
       const shutdown = async (signal: string) => {
         logger.info({ signal }, 'shutting down');
         await app.close();
@@ -99,14 +107,14 @@ export function buildProgram(): Command {
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
       const address = await app.listen({ host: opts.host, port: opts.port });
-      logger.info({ address, backend: store.backend }, 'collector listening');
+      logger.info({ address, backend: store.backend }, msg('collector.listening', { address, backend: store.backend }));
     });
 
   addStoreOptions(program.command('migrate').description('create or upgrade the database schema')).action(async (opts: StoreFlags) => {
     const store = openStoreFromFlags(opts);
     try {
       const result = await store.migrate();
-      process.stdout.write(result.applied.length ? `applied migrations ${result.applied.join(', ')}; schema version ${result.version}\n` : `schema is current (version ${result.version})\n`);
+      process.stdout.write(`${result.applied.length ? msg('collector.migrated', { applied: result.applied.join(', '), version: result.version }) : msg('collector.schemaCurrent', { version: result.version })}\n`);
     } finally {
       await store.close();
     }
@@ -116,16 +124,16 @@ export function buildProgram(): Command {
     .addOption(new Option('--role <role>', 'admin, approver or auditor (read-only)').choices(['admin', 'approver', 'auditor']).default('admin'))
     .option('--password-stdin', 'read the password from standard input')
     .action(async (username: string, opts: StoreFlags & { role: AdminRole; passwordStdin?: boolean }) => {
-      if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(username)) throw new Error('the username may hold letters, digits and . _ @ - (at most 64)');
+      if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(username)) throw refuse('collector.badUsername');
       const password = await readPassword(opts.passwordStdin ?? false);
-      if ([...password].length < MIN_PASSWORD_LENGTH) throw new Error(`the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+      if ([...password].length < MIN_PASSWORD_LENGTH) throw refuse('collector.shortPassword', { min: MIN_PASSWORD_LENGTH });
       await withStore(opts, async (store) => {
         try {
           const admin = await store.createAdmin(username, await hashPassword(password), opts.role);
           await store.appendAudit({ actor: 'cli', action: 'admin.create', target: username, details: { role: opts.role } });
-          process.stdout.write(`created ${admin.role} ${admin.username}\n`);
+          process.stdout.write(`${msg('collector.adminCreated', { role: admin.role, username: admin.username })}\n`);
         } catch (error) {
-          if (error instanceof ConflictError) throw new Error(`a console user named ${username} already exists`);
+          if (error instanceof ConflictError) throw refuse('collector.adminExists', { username });
           throw error;
         }
       });
@@ -147,7 +155,7 @@ export function buildProgram(): Command {
           process.stdout.write(`${JSON.stringify({ secret, id: saved.id, label: saved.label, expiresAt, maxUses: saved.maxUses })}\n`);
         } else {
           process.stdout.write(`${secret}\n`);
-          process.stderr.write('Put it in the agents\' managed config as "enrollSecret"; it is not shown again.\n');
+          process.stderr.write(`${msg('collector.secretHint')}\n`);
         }
       });
     });
@@ -163,11 +171,12 @@ export function buildProgram(): Command {
           return;
         }
         if (list.length === 0) {
-          process.stdout.write('no devices have enrolled yet\n');
+          process.stdout.write(`${msg('collector.noDevices')}\n`);
           return;
         }
         for (const d of list) {
-          process.stdout.write(`${d.id}  ${d.hostname}  ${d.osName ?? d.platform}  last seen ${d.lastSeenAt ?? 'never'}  software ${d.softwareCount}  events ${d.eventCount}\n`);
+          const row = msg('collector.deviceRow', { id: d.id, hostname: d.hostname, os: d.osName ?? d.platform, lastSeen: d.lastSeenAt ?? msg('collector.never'), software: d.softwareCount, events: d.eventCount });
+          process.stdout.write(`${row}\n`);
         }
       });
     });
@@ -194,7 +203,7 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`mamori-collector: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${msg('collector.error', { message: error instanceof Error ? error.message : String(error) })}\n`);
     process.exitCode = 1;
   }
 }
