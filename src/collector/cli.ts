@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { resolveLang, t, type MessageKey } from '../shared/i18n/index.js';
 import { buildCollectorApp } from './app.js';
+import { loadPolicyKeys } from './policy/current.js';
+import { decideRequest } from './requests/decide.js';
 import { hashSecret, newEnrollSecret } from './auth/agent-keys.js';
 import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords.js';
 import { ConflictError, isPostgresUrl, openStore, type AdminRole, type Store } from './store/index.js';
@@ -178,6 +181,34 @@ export function buildProgram(): Command {
           const row = msg('collector.deviceRow', { id: d.id, hostname: d.hostname, os: d.osName ?? d.platform, lastSeen: d.lastSeenAt ?? msg('collector.never'), software: d.softwareCount, events: d.eventCount });
           process.stdout.write(`${row}\n`);
         }
+      });
+    });
+
+  const requests = program.command('requests').description('approval requests (申請) from staff');
+  addStoreOptions(requests.command('list').description('requests, newest first'))
+    .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'approved', 'rejected']))
+    .option('--json', 'print JSON')
+    .action(async (opts: StoreFlags & { status?: 'pending' | 'approved' | 'rejected'; json?: boolean }) => {
+      await withStore(opts, async (store) => {
+        const list = await store.listApprovalRequests({ ...(opts.status ? { status: opts.status } : {}), limit: 1000 });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(list)}\n`);
+          return;
+        }
+        for (const r of list) process.stdout.write(`${r.id}  ${r.kind}  ${r.status}  ${r.requestedBy}  ${r.reason.replace(/\s+/g, ' ').slice(0, 80)}\n`);
+      });
+    });
+  addStoreOptions(requests.command('decide').description('approve (承認) or reject (却下) a pending request; an approval publishes a new signed policy').argument('<id>'))
+    .addOption(new Option('--approve', 'approve it').conflicts('reject'))
+    .addOption(new Option('--reject', 'reject it').conflicts('approve'))
+    .option('--comment <text>', 'a comment for the requester')
+    .option('--by <name>', 'who decides (recorded in the audit log)', userInfo().username)
+    .action(async (id: string, opts: StoreFlags & { approve?: boolean; reject?: boolean; comment?: string; by: string }) => {
+      if (!opts.approve && !opts.reject) throw refuse('collector.decideHow');
+      await withStore(opts, async (store) => {
+        const keys = await loadPolicyKeys(store);
+        const outcome = await decideRequest(store, keys, id, opts.approve ? 'approved' : 'rejected', opts.by, opts.comment ?? null);
+        process.stdout.write(`${msg(outcome.policyVersion === null ? 'collector.rejected' : 'collector.approved', { id, version: outcome.policyVersion ?? '' })}\n`);
       });
     });
 

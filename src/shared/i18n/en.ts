@@ -52,6 +52,9 @@ export const en: Record<keyof typeof ja, string> = {
   'collector.deviceRow': '{id}  {hostname}  {os}  last seen {lastSeen}  software {software}  events {events}',
   'collector.never': 'never',
   'collector.error': 'mamori-collector: error: {message}',
+  'collector.decideHow': 'Give --approve or --reject.',
+  'collector.approved': 'Approved request {id}; published policy version {version}.',
+  'collector.rejected': 'Rejected request {id}.',
   'cli.error': 'Error: {message}',
   'cli.hint': 'See --help for details.',
 };

@@ -50,6 +50,9 @@ export const ja = {
   'collector.deviceRow': '{id}  {hostname}  {os}  最終確認 {lastSeen}  ソフトウェア {software} 件  イベント {events} 件',
   'collector.never': '未確認',
   'collector.error': 'mamori-collector: エラー: {message}',
+  'collector.decideHow': '--approve(承認)か --reject(却下)のどちらかを指定してください。',
+  'collector.approved': '申請 {id} を承認しました。ポリシーのバージョン {version} を発行しました。',
+  'collector.rejected': '申請 {id} を却下しました。',
   'cli.error': 'エラー: {message}',
   'cli.hint': '詳しくは --help を参照してください。',
 } as const;
