@@ -3,10 +3,13 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { AgentEvent, type EventType } from '../shared/events.js';
 import { SECTIONS, SECTION_NAMES, type InventoryDocument, type SectionHashes, type SectionName } from '../shared/inventory/index.js';
 import { DEFAULT_POLICY, type PolicyDocument } from '../shared/policy.js';
-import { InventoryUpload, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
+import { InventoryUpload, type ApprovalRequestView, type CreateApprovalRequest, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
 import { currentPlatform } from './collectors/platform.js';
 import type { AgentConfig } from './config/managed.js';
 import type { AgentLog } from './log.js';
+import type { AgentService, ServiceContext } from './services.js';
+import { loggingUserInterface, type UserInterface } from './ui.js';
+import { hostname as osHostname } from 'node:os';
 import { FULL_INVENTORY_KEY, eventItem, inventoryItem, type Outbox, type OutboxItem } from './outbox/index.js';
 import { verifySignedPolicy } from './policy/verify.js';
 import { Backoff } from './sync/backoff.js';
@@ -27,6 +30,12 @@ export interface AgentOptions {
   osUser?: () => string | null;
   /** Told when a newly verified policy is applied. */
   onPolicy?: (policy: PolicyDocument) => void;
+  /** Features that run inside the agent (removable media, software control). */
+  services?: readonly AgentService[];
+  /** The person at the PC; headless by default. */
+  ui?: UserInterface;
+  /** This PC's host name. */
+  hostname?: () => string;
   random?: () => number;
 }
 
@@ -78,6 +87,38 @@ export class Agent {
     const event = AgentEvent.parse({ id: randomUUID(), type, occurredAt: occurredAt.toISOString(), osUser: this.options.osUser?.() ?? null, payload });
     await this.options.outbox.enqueue(eventItem(event));
     return event;
+  }
+
+  /** Files an approval request (申請) with the collector now, enrolling first if needed. */
+  async requestApproval(request: CreateApprovalRequest): Promise<SyncResult<ApprovalRequestView>> {
+    const enrolled = await this.ensureEnrolled();
+    if (!enrolled.ok) return enrolled;
+    return this.authed((auth) => this.options.client.createRequest(auth, request));
+  }
+
+  /** What the agent's features are handed. */
+  serviceContext(): ServiceContext {
+    const ui = this.options.ui ?? loggingUserInterface((line) => this.options.log.info('ui', line), 'ja');
+    return {
+      record: (type, payload, occurredAt) => this.record(type, payload, occurredAt),
+      requestApproval: (request) => this.requestApproval(request),
+      ui,
+      log: this.options.log,
+      osUser: () => this.options.osUser?.() ?? null,
+      hostname: () => this.options.hostname?.() ?? osHostname(),
+      agentId: async () => (await this.options.state.identity())?.agentId ?? null,
+    };
+  }
+
+  /** Tells every feature about the policy in force; a feature that fails is logged, not fatal. */
+  private async applyPolicyToServices(policy: PolicyDocument): Promise<void> {
+    for (const service of this.options.services ?? []) {
+      try {
+        await service.applyPolicy(policy);
+      } catch (error) {
+        this.options.log.error('a feature could not apply the policy', { service: service.name, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
   }
 
   /** Scans and queues the full inventory; the delivery sends only what the collector lacks. */
@@ -151,6 +192,16 @@ export class Agent {
     const { log } = this.options;
     const backoff = new Backoff(this.random);
     await this.record('agent.started', { version: AGENT_VERSION });
+    const context = this.serviceContext();
+    for (const service of this.options.services ?? []) {
+      try {
+        await service.start(context);
+      } catch (error) {
+        log.error('a feature could not start', { service: service.name, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    const stored = await this.options.state.appliedPolicy();
+    if (stored) await this.applyPolicyToServices(stored.document);
     await this.sleep(Math.floor(this.random() * (options.startupDelayMaxMs ?? 0)), signal);
     let nextInventoryAt = 0;
     let lastFailure: SyncFailure | null = null;
@@ -192,6 +243,7 @@ export class Agent {
         nextInventoryAt = 0;
       }
     }
+    for (const service of this.options.services ?? []) await service.stop().catch(() => {});
     await this.record('agent.stopped', {}).catch(() => {});
   }
 
@@ -385,6 +437,7 @@ export class Agent {
     if (report.policy === 'updated') {
       log.info('policy applied', { version: verified.policy.version });
       this.options.onPolicy?.(verified.policy);
+      await this.applyPolicyToServices(verified.policy);
     }
     return null;
   }

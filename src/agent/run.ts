@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { t, type Lang } from '../shared/i18n/index.js';
 import { Agent, summarizeRound } from './agent.js';
+import { agentServices } from './features.js';
+import { loggingUserInterface } from './ui.js';
 import { currentPlatform } from './collectors/platform.js';
 import { loadAgentConfig, type ConfigError, type HeadlessOverrides } from './config/managed.js';
 import { jsonLinesLog } from './log.js';
@@ -67,6 +69,8 @@ export async function runAgent(opts: RunCliOptions, lang: Lang): Promise<number>
     outbox,
     scan: (sections) => scan(sections ? { sections } : {}),
     log,
+    services: agentServices(),
+    ui: loggingUserInterface((line) => log.info('ui', line), config.lang ?? lang),
     osUser: () => {
       try {
         return userInfo().username;

@@ -1,0 +1,33 @@
+import type { AgentEvent, EventType } from '../shared/events.js';
+import type { PolicyDocument } from '../shared/policy.js';
+import type { ApprovalRequestView, CreateApprovalRequest } from '../shared/protocol/agent-api.js';
+import type { AgentLog } from './log.js';
+import type { SyncFailure } from './sync/failure.js';
+import type { UserInterface } from './ui.js';
+
+/** What a feature of the agent (removable media, software control) is handed by the agent core. */
+export interface ServiceContext {
+  /** Records an event durably; it reaches the collector whenever the network allows. */
+  record(type: EventType, payload: Record<string, unknown>, occurredAt?: Date): Promise<AgentEvent>;
+  /** Files an approval request (申請) with the collector now; fails when the collector cannot be reached. */
+  requestApproval(request: CreateApprovalRequest): Promise<{ ok: true; value: ApprovalRequestView } | { ok: false; failure: SyncFailure }>;
+  ui: UserInterface;
+  log: AgentLog;
+  /** The OS user at the PC, when known. */
+  osUser(): string | null;
+  /** This PC's host name (for allowed-PC checks). */
+  hostname(): string;
+  /** The agent id once enrolled, else null. */
+  agentId(): Promise<string | null>;
+}
+
+/**
+ * A feature that runs inside the agent with a lifecycle: started once, told about every policy
+ * in force (the stored one at start, then each newly verified one), stopped at shutdown.
+ */
+export interface AgentService {
+  readonly name: string;
+  start(context: ServiceContext): Promise<void>;
+  applyPolicy(policy: PolicyDocument): Promise<void>;
+  stop(): Promise<void>;
+}
