@@ -121,11 +121,24 @@ export class Agent {
     }
   }
 
+  /** Hands a fresh inventory to the features that judge it (software control); a feature that fails is logged, not fatal. */
+  private async tellServicesAboutInventory(doc: InventoryDocument): Promise<void> {
+    for (const service of this.options.services ?? []) {
+      if (!service.inventoryCollected) continue;
+      try {
+        await service.inventoryCollected(doc);
+      } catch (error) {
+        this.options.log.error('a feature could not judge the inventory', { service: service.name, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
   /** Scans and queues the full inventory; the delivery sends only what the collector lacks. */
   async collectInventory(): Promise<InventoryDocument> {
     const doc = await this.options.scan();
     this.lastScan = doc;
     for (const error of doc.errors) this.options.log.warn('inventory section not collected', { section: error.section, code: error.code, message: error.message });
+    await this.tellServicesAboutInventory(doc);
     const stable = SECTION_NAMES.filter((name) => !SECTIONS[name].volatile);
     const hashes: SectionHashes = {};
     const sections: Record<string, unknown> = {};

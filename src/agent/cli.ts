@@ -103,6 +103,11 @@ export function buildProgram(): Command {
       if (!Number.isFinite(n) || n < 0 || n > 3600) throw new InvalidArgumentError('0–3600');
       return n;
     })
+    .option('--media-request <purpose>', 'labs and tests: answer every removable-media prompt with 使用申請 (request approval) and this purpose')
+    .option('--media-request-until <date>', 'the 使用期限 (YYYY-MM-DD) asked for with --media-request', (v) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new InvalidArgumentError('YYYY-MM-DD');
+      return v;
+    })
     .action(async (opts: RunCliOptions) => {
       process.exitCode = await runAgent(opts, lang);
     });

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { t, type Lang } from '../shared/i18n/index.js';
 import { Agent, summarizeRound } from './agent.js';
 import { agentServices } from './features.js';
+import { answeringUserInterface } from './media/headless.js';
 import { loggingUserInterface } from './ui.js';
 import { currentPlatform } from './collectors/platform.js';
 import { loadAgentConfig, type ConfigError, type HeadlessOverrides } from './config/managed.js';
@@ -20,6 +21,10 @@ export interface RunCliOptions {
   allowInsecureHttp?: boolean;
   once?: boolean;
   startupDelay?: number;
+  /** Headless labs and tests: answer every removable-media prompt with 使用申請 and this purpose. */
+  mediaRequest?: string;
+  /** The 使用期限 asked for with --media-request (YYYY-MM-DD). */
+  mediaRequestUntil?: string;
 }
 
 const CONFIG_MESSAGE_KEYS = {
@@ -34,6 +39,12 @@ const CONFIG_MESSAGE_KEYS = {
 
 function configMessage(lang: Lang, error: ConfigError): string {
   return t(lang, CONFIG_MESSAGE_KEYS[error.code], { path: error.path ?? '', details: error.details });
+}
+
+/** The headless UI: prompts are logged; with --media-request, media prompts are answered with 使用申請. */
+function headlessUi(opts: RunCliOptions, base: ReturnType<typeof loggingUserInterface>): ReturnType<typeof loggingUserInterface> {
+  if (!opts.mediaRequest) return base;
+  return answeringUserInterface(base, { action: 'request', request: { reason: opts.mediaRequest, until: opts.mediaRequestUntil ?? null } });
 }
 
 /**
@@ -70,7 +81,7 @@ export async function runAgent(opts: RunCliOptions, lang: Lang): Promise<number>
     scan: (sections) => scan(sections ? { sections } : {}),
     log,
     services: agentServices(),
-    ui: loggingUserInterface((line) => log.info('ui', line), config.lang ?? lang),
+    ui: headlessUi(opts, loggingUserInterface((line) => log.info('ui', line), config.lang ?? lang)),
     osUser: () => {
       try {
         return userInfo().username;

@@ -1,4 +1,5 @@
 import type { AgentEvent, EventType } from '../shared/events.js';
+import type { InventoryDocument } from '../shared/inventory/index.js';
 import type { PolicyDocument } from '../shared/policy.js';
 import type { ApprovalRequestView, CreateApprovalRequest } from '../shared/protocol/agent-api.js';
 import type { AgentLog } from './log.js';
@@ -29,5 +30,7 @@ export interface AgentService {
   readonly name: string;
   start(context: ServiceContext): Promise<void>;
   applyPolicy(policy: PolicyDocument): Promise<void>;
+  /** Optional: told about every freshly collected inventory (software control judges its software section). */
+  inventoryCollected?(doc: InventoryDocument): Promise<void>;
   stop(): Promise<void>;
 }

@@ -8,6 +8,8 @@ import { resolveLang, t, type MessageKey } from '../shared/i18n/index.js';
 import { buildCollectorApp } from './app.js';
 import { loadPolicyKeys } from './policy/current.js';
 import { decideRequest } from './requests/decide.js';
+import type { PolicyContent } from './requests/effects.js';
+import { csvDate, deviceText, entryFromRegistration, ledgerFromCsv, type RegisteredMedium } from '../shared/media/index.js';
 import { hashSecret, newEnrollSecret } from './auth/agent-keys.js';
 import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords.js';
 import { ConflictError, isPostgresUrl, openStore, type AdminRole, type Store } from './store/index.js';
@@ -209,6 +211,255 @@ export function buildProgram(): Command {
         const keys = await loadPolicyKeys(store);
         const outcome = await decideRequest(store, keys, id, opts.approve ? 'approved' : 'rejected', opts.by, opts.comment ?? null);
         process.stdout.write(`${msg(outcome.policyVersion === null ? 'collector.rejected' : 'collector.approved', { id, version: outcome.policyVersion ?? '' })}\n`);
+      });
+    });
+
+  // Software rules (許可 / 禁止ソフトウェア): checked in full here, so a malformed rule never reaches an agent.
+  const policyCommand = program.command('policy').description('the signed policy agents apply');
+  addStoreOptions(policyCommand.command('set-software').description('replace the software rules from a JSON file (and example catalogs), check them, and publish a new signed policy'))
+    .option('--file <file>', 'rules file: {"mode", "stance", "processIntervalSec", "catalogs", "rules": [...]} (see src/shared/software/README.md)')
+    .option('--catalog <name...>', 'add an example rule set: p2p, remote-access, os-baseline')
+    .option('--dry-run', 'only check the rules; publish nothing')
+    .option('--json', 'print the outcome (or the problems) as JSON')
+    .option('--by <name>', 'who changes the rules (recorded in the audit log)', userInfo().username)
+    .action(async (opts: StoreFlags & { file?: string; catalog?: string[]; dryRun?: boolean; json?: boolean; by: string }) => {
+      const { buildSoftwareSection, publishSoftwareSection } = await import('./policy/software-rules.js');
+      const { currentPolicy } = await import('./policy/current.js');
+      const { policyContent } = await import('./requests/decide.js');
+      let file: unknown = {};
+      if (opts.file) {
+        try {
+          file = JSON.parse(readFileSync(opts.file, 'utf8'));
+        } catch (error) {
+          throw refuse('collector.softwareFile', { path: opts.file, message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      await withStore(opts, async (store) => {
+        const keys = await loadPolicyKeys(store);
+        const current = policyContent((await currentPolicy(store, keys)).document).software;
+        const built = buildSoftwareSection(current, file, opts.catalog ?? []);
+        if (!built.ok) {
+          if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, problems: built.problems })}\n`);
+          else {
+            process.stderr.write(`${msg('collector.softwareRefused', { count: built.problems.length })}\n`);
+            for (const p of built.problems) process.stderr.write(`  ${msg(`software.problem.${p.code}`, { path: p.path, detail: p.detail })}\n`);
+          }
+          process.exitCode = 1;
+          return;
+        }
+        const { section } = built;
+        const version = opts.dryRun ? null : await publishSoftwareSection(store, keys, section, opts.by);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ ok: true, version, rules: section.rules.length, fromFile: built.fromFile, fromCatalogs: built.fromCatalogs, kept: built.kept, mode: section.mode, stance: section.stance })}\n`);
+        } else if (version === null) {
+          process.stdout.write(`${msg('collector.softwareChecked', { rules: section.rules.length, mode: section.mode, stance: section.stance })}\n`);
+        } else {
+          process.stdout.write(`${msg('collector.softwarePublished', { version, rules: section.rules.length, kept: built.kept, mode: section.mode, stance: section.stance })}\n`);
+        }
+      });
+    });
+
+  // Removable media (外部記録媒体管理台帳): the ledger lives in the signed policy. Every change here is
+  // checked in full (shared/media/ledger.ts) and publishes a new signed version that agents apply
+  // on their next policy check; every change is written to the audit log.
+  const mediaCommand = program.command('media').description('the registered-media ledger (外部記録媒体管理台帳) and the removable-media mode');
+  /** Applies `change` to the newest policy and publishes it (again on top of a version another process published meanwhile). */
+  const publishMediaChange = async (store: Store, by: string, action: string, audit: () => { target: string | null; details: Record<string, unknown> }, change: (content: PolicyContent) => PolicyContent): Promise<number> => {
+    const { currentPolicy, publishPolicy } = await import('./policy/current.js');
+    const { policyContent } = await import('./requests/decide.js');
+    const keys = await loadPolicyKeys(store);
+    for (let attempt = 0; ; attempt++) {
+      const current = await currentPolicy(store, keys);
+      try {
+        const saved = await publishPolicy(store, keys, change(policyContent(current.document)));
+        const { target, details } = audit();
+        await store.appendAudit({ actor: by, action, target, details: { ...details, policyVersion: saved.version } });
+        return saved.version;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+      }
+    }
+  };
+  const mediaLedgerNow = async (store: Store) => {
+    const { currentPolicy } = await import('./policy/current.js');
+    const { policyContent } = await import('./requests/decide.js');
+    return policyContent((await currentPolicy(store, await loadPolicyKeys(store))).document).media;
+  };
+  const zodDetails = (error: unknown) =>
+    error instanceof Error && 'issues' in error && Array.isArray((error as { issues: unknown }).issues)
+      ? ((error as { issues: Array<{ path: PropertyKey[]; message: string }> }).issues).map((i) => `${i.path.map(String).join('.') || '-'}: ${i.message}`).slice(0, 5).join('; ')
+      : error instanceof Error ? error.message : String(error);
+  const mediaDay = (label: string, value: string | undefined): string | null => {
+    if (value === undefined) return null;
+    const day = csvDate(value);
+    if (day === null) throw refuse('media.cli.invalid', { details: `${label}: ${value} (YYYY-MM-DD)` });
+    return day;
+  };
+
+  addStoreOptions(mediaCommand.command('list').description('the ledger entries, 登録番号 first (revoked ones with --all)'))
+    .option('--all', 'also list revoked entries')
+    .option('--json', 'print JSON')
+    .action(async (opts: StoreFlags & { all?: boolean; json?: boolean }) => {
+      await withStore(opts, async (store) => {
+        const media = await mediaLedgerNow(store);
+        const entries = media.registered.filter((e) => opts.all || e.revokedAt === null);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ mode: media.mode, entries })}\n`);
+          return;
+        }
+        if (entries.length === 0) {
+          process.stdout.write(`${msg('media.cli.empty')}\n`);
+          return;
+        }
+        const today = new Date().toISOString().slice(0, 10);
+        for (const e of entries) {
+          const status = e.revokedAt !== null ? 'revoked' : e.validUntil !== null && e.validUntil < today ? 'expired' : 'active';
+          const period = e.validFrom || e.validUntil ? `${e.validFrom ?? ''}〜${e.validUntil ?? ''}` : '-';
+          const who = e.allowedUsers.length ? e.allowedUsers.join(';') : msg('media.cli.anyone');
+          const where = e.allowedPcs.length ? e.allowedPcs.join(';') : msg('media.cli.anyone');
+          const cells = [e.number, msg(`media.cli.status.${status}`), e.productName ?? '-', e.serial ?? '-', e.department ?? '-', e.owner ?? '-', period, msg(`media.cli.access.${e.access}`), who, where, e.key];
+          process.stdout.write(`${cells.map((c) => c.replace(/\s+/g, ' ')).join('  ')}\n`);
+        }
+      });
+    });
+
+  addStoreOptions(mediaCommand.command('register').description('register a medium (登録媒体) by its serial (with vendor and product id) or by its identity key from an event'))
+    .option('--serial <serial>', '製造番号(シリアル) as the agent reports it')
+    .option('--vendor-id <hex>', 'USB vendor id, e.g. 0781')
+    .option('--product-id <hex>', 'USB product id, e.g. 5567')
+    .option('--key <key>', 'the identity key from a media event (needed for media without a usable serial)')
+    .addOption(new Option('--bus <bus>', 'bus of the medium').choices(['usb', 'sd', 'firewire', 'thunderbolt', 'other']).default('usb'))
+    .option('--number <number>', '登録番号 (default: the next M-nnnn)')
+    .option('--product <name>', '製品名')
+    .option('--capacity <bytes>', 'capacity in bytes', positiveInt('--capacity'))
+    .option('--department <name>', '所属')
+    .option('--owner <name>', '管理者')
+    .option('--user <account...>', 'OS accounts allowed to use it (default: anyone)')
+    .option('--pc <name...>', 'PCs (host name or agent id) where it may be used (default: any)')
+    .option('--from <date>', 'first day it may be used (YYYY-MM-DD)')
+    .option('--until <date>', '使用期限: last day it may be used (YYYY-MM-DD)')
+    .option('--read-only', 'may be read but not written')
+    .option('--note <text>', '備考')
+    .option('--json', 'print the new entry as JSON')
+    .option('--by <name>', 'who registers it (recorded in the audit log)', userInfo().username)
+    .action(async (opts: StoreFlags & { serial?: string; vendorId?: string; productId?: string; key?: string; bus: 'usb' | 'sd' | 'firewire' | 'thunderbolt' | 'other'; number?: string; product?: string; capacity?: number; department?: string; owner?: string; user?: string[]; pc?: string[]; from?: string; until?: string; readOnly?: boolean; note?: string; json?: boolean; by: string }) => {
+      if (!opts.serial && !opts.key) throw refuse('media.cli.needIdentity');
+      const input = {
+        ...(opts.number ? { number: opts.number.normalize('NFKC') } : {}),
+        ...(opts.key ? { key: opts.key } : {}),
+        bus: opts.bus,
+        vendorId: opts.vendorId ?? null,
+        productId: opts.productId ?? null,
+        serial: opts.serial ?? null,
+        capacityBytes: opts.capacity ?? null,
+        productName: deviceText(opts.product),
+        department: deviceText(opts.department),
+        owner: deviceText(opts.owner),
+        allowedUsers: (opts.user ?? []).map((u) => deviceText(u)).filter((u): u is string => u !== null),
+        allowedPcs: (opts.pc ?? []).map((p) => deviceText(p)).filter((p): p is string => p !== null),
+        validFrom: mediaDay('--from', opts.from),
+        validUntil: mediaDay('--until', opts.until),
+        access: opts.readOnly ? ('read-only' as const) : ('read-write' as const),
+        note: deviceText(opts.note, 1000),
+      };
+      for (const id of [opts.vendorId, opts.productId]) if (id !== undefined && !/^(0x)?[0-9a-fA-F]{1,4}$/.test(id)) throw refuse('media.cli.invalid', { details: `${id} (hex)` });
+      await withStore(opts, async (store) => {
+        let created: RegisteredMedium | null = null;
+        let sameKey: string[] = [];
+        const version = await publishMediaChange(store, opts.by, 'media.register', () => ({ target: created?.number ?? null, details: { key: created?.key ?? null } }), (content) => {
+          if (input.number && content.media.registered.some((e) => e.number === input.number)) throw refuse('media.cli.numberInUse', { number: input.number });
+          try {
+            created = entryFromRegistration(content.media.registered, input, new Date().toISOString());
+          } catch (error) {
+            throw refuse('media.cli.invalid', { details: zodDetails(error) });
+          }
+          const entry = created;
+          sameKey = content.media.registered.filter((e) => e.key === entry.key && e.revokedAt === null).map((e) => e.number);
+          return { ...content, media: { ...content.media, registered: [...content.media.registered, entry] } };
+        });
+        const entry = created as unknown as RegisteredMedium;
+        if (sameKey.length > 0) process.stderr.write(`${msg('media.cli.keyInUse', { key: entry.key, numbers: sameKey.join(', ') })}\n`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ version, entry })}\n`);
+        else process.stdout.write(`${msg('media.cli.registered', { number: entry.number, version })}\n`);
+      });
+    });
+
+  addStoreOptions(mediaCommand.command('revoke').description('revoke (廃止) a ledger entry: the medium is no longer allowed; the entry stays for the record').argument('<number>'))
+    .option('--by <name>', 'who revokes it (recorded in the audit log)', userInfo().username)
+    .action(async (number: string, opts: StoreFlags & { by: string }) => {
+      const wanted = number.normalize('NFKC');
+      await withStore(opts, async (store) => {
+        const version = await publishMediaChange(store, opts.by, 'media.revoke', () => ({ target: wanted, details: {} }), (content) => {
+          const entry = content.media.registered.find((e) => e.number === wanted);
+          if (!entry) throw refuse('media.cli.notFound', { number: wanted });
+          if (entry.revokedAt !== null) throw refuse('media.cli.alreadyRevoked', { number: wanted });
+          const revokedAt = new Date().toISOString();
+          return { ...content, media: { ...content.media, registered: content.media.registered.map((e) => (e.number === wanted ? { ...e, revokedAt } : e)) } };
+        });
+        process.stdout.write(`${msg('media.cli.revoked', { number: wanted, version })}\n`);
+      });
+    });
+
+  addStoreOptions(mediaCommand.command('import').description('register media from a CSV file (UTF-8 or Shift_JIS, Japanese or English headings); nothing is stored unless every row is valid').argument('<file>'))
+    .option('--dry-run', 'only check the file')
+    .option('--json', 'print the outcome (or the errors) as JSON')
+    .option('--by <name>', 'who imports it (recorded in the audit log)', userInfo().username)
+    .action(async (file: string, opts: StoreFlags & { dryRun?: boolean; json?: boolean; by: string }) => {
+      let text: string;
+      try {
+        const bytes = readFileSync(file);
+        if (bytes.length > 64 * 1024 * 1024) throw new Error('larger than 64 MiB');
+        try {
+          text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        } catch {
+          // Excel on Japanese Windows saves CSV in Shift_JIS (CP932).
+          text = new TextDecoder('shift_jis', { fatal: true }).decode(bytes);
+        }
+      } catch (error) {
+        throw refuse('media.cli.readFailed', { message: error instanceof Error ? error.message : String(error) });
+      }
+      await withStore(opts, async (store) => {
+        const now = new Date().toISOString();
+        const checked = ledgerFromCsv(text, (await mediaLedgerNow(store)).registered, now);
+        if (checked.errors.length > 0) {
+          if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, errors: checked.errors })}\n`);
+          else {
+            process.stderr.write(`${msg('media.cli.importFailed', { count: checked.errors.length })}\n`);
+            for (const e of checked.errors.slice(0, 200)) {
+              const problem = msg(`media.csv.${e.problem}`);
+              process.stderr.write(`  ${msg('media.cli.csvError', { line: e.line, column: e.column ? ` [${e.column}]` : '', problem, value: e.value !== null ? ` (${e.value})` : e.detail ? ` (${e.detail})` : '' })}\n`);
+            }
+          }
+          process.exitCode = 1;
+          return;
+        }
+        if (opts.dryRun) {
+          if (opts.json) process.stdout.write(`${JSON.stringify({ ok: true, version: null, count: checked.entries.length })}\n`);
+          else process.stdout.write(`${msg('media.cli.importChecked', { count: checked.entries.length })}\n`);
+          return;
+        }
+        const version = await publishMediaChange(store, opts.by, 'media.import', () => ({ target: null, details: { count: checked.entries.length, file: file.slice(-200) } }), (content) => {
+          // Checked again against the newest ledger: a number taken meanwhile refuses the whole file.
+          const again = ledgerFromCsv(text, content.media.registered, now);
+          if (again.errors.length > 0) throw refuse('media.cli.importFailed', { count: again.errors.length });
+          return { ...content, media: { ...content.media, registered: [...content.media.registered, ...again.entries] } };
+        });
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ok: true, version, count: checked.entries.length })}\n`);
+        else process.stdout.write(`${msg('media.cli.imported', { count: checked.entries.length, version })}\n`);
+      });
+    });
+
+  addStoreOptions(mediaCommand.command('mode').description('set the removable-media mode: audit (record only), warn (record and ask), block (eject until approved)').argument('<mode>'))
+    .option('--by <name>', 'who changes it (recorded in the audit log)', userInfo().username)
+    .action(async (mode: string, opts: StoreFlags & { by: string }) => {
+      if (mode !== 'audit' && mode !== 'warn' && mode !== 'block') throw refuse('media.cli.invalid', { details: `${mode} (audit, warn, block)` });
+      await withStore(opts, async (store) => {
+        if ((await mediaLedgerNow(store)).mode === mode) {
+          process.stdout.write(`${msg('media.cli.modeUnchanged', { mode })}\n`);
+          return;
+        }
+        const version = await publishMediaChange(store, opts.by, 'media.mode', () => ({ target: mode, details: { mode } }), (content) => ({ ...content, media: { ...content.media, mode } }));
+        process.stdout.write(`${msg('media.cli.mode', { mode, version })}\n`);
       });
     });
 

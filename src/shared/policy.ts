@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_PROCESS_INTERVAL_SEC, SoftwareMode, SoftwarePolicy } from './software/rules.js';
+import { MediaLedger, TakeOutSettings } from './media/ledger.js';
 
 /**
  * The policy the collector signs and every agent applies. Issues that own a part (removable
@@ -6,7 +8,7 @@ import { z } from 'zod';
  * that a local user cannot forge an allowlist.
  */
 export const MediaMode = z.enum(['audit', 'warn', 'block']);
-export const SoftwareMode = z.enum(['report', 'notify', 'kill']);
+export { SoftwareMode };
 
 export const PolicySchedule = z.object({
   /** Seconds between routine inventories (default hourly). */
@@ -25,15 +27,13 @@ export const PolicyDocument = z.object({
   ui: z.object({ lang: z.enum(['ja', 'en']) }),
   media: z.object({
     mode: MediaMode,
-    /** Registered media (外部記録媒体管理台帳); shape refined by the removable-media issue. */
-    registered: z.array(z.record(z.string(), z.unknown())).max(100_000),
+    /** Registered media (外部記録媒体管理台帳): see media/ledger.ts. */
+    registered: MediaLedger,
+    /** Take-out record settings; absent: the agent's defaults (hash files up to 256 MiB). */
+    takeOut: TakeOutSettings.optional(),
   }),
-  software: z.object({
-    mode: SoftwareMode,
-    stance: z.enum(['allowlist', 'denylist']),
-    /** Rules; shape refined by the software issue. */
-    rules: z.array(z.record(z.string(), z.unknown())).max(10_000),
-  }),
+  /** Software rules (許可 / 禁止ソフトウェア) and what to do about violations: see software/rules.ts. */
+  software: SoftwarePolicy,
 });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;
 
@@ -52,5 +52,5 @@ export const DEFAULT_POLICY: Omit<PolicyDocument, 'version' | 'issuedAt'> = {
   schedule: { inventoryIntervalSec: 3600, splay: 0.1, syncIntervalSec: 60 },
   ui: { lang: 'ja' },
   media: { mode: 'audit', registered: [] },
-  software: { mode: 'report', stance: 'denylist', rules: [] },
+  software: { mode: 'report', stance: 'denylist', rules: [], processIntervalSec: DEFAULT_PROCESS_INTERVAL_SEC },
 };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { policyKeyIdOf, verifySignedPolicy } from '../../src/agent/policy/verify.js';
 import { canonicalJson } from '../../src/shared/canonical.js';
 import { DEFAULT_POLICY, type PolicyDocument, type SignedPolicy } from '../../src/shared/policy.js';
+import type { RegisteredMedium } from '../../src/shared/media/ledger.js';
 
 // Real Ed25519 keys, generated per run; signing done here as the collector does it (canonical
 // JSON, signature over its UTF-8 bytes, keyId = first 16 hex of SHA-256 of the SPKI DER).
@@ -33,9 +34,15 @@ describe('verifySignedPolicy', () => {
   });
 
   it('verifies the UTF-8 bytes of Japanese text (registered media with 日本語 names)', () => {
-    const doc = policy(4, { media: { mode: 'block', registered: [{ ledgerNumber: '総務-001', owner: '山田 太郎' }] } });
+    const entry: RegisteredMedium = {
+      number: '総務-001', key: 'usb:0781:5567:4C530001230101116172', bus: 'usb', vendorId: '0781', productId: '5567',
+      serial: '4C530001230101116172', capacityBytes: 4004511744, productName: 'Cruzer Blade', department: '総務課', owner: '山田 太郎',
+      allowedUsers: [], allowedPcs: [], validFrom: null, validUntil: null, access: 'read-write',
+      registeredAt: '2026-04-01T00:00:00.000Z', revokedAt: null, requestId: null, note: null,
+    };
+    const doc = policy(4, { media: { mode: 'block', registered: [entry] } });
     const result = verifySignedPolicy(signed(doc), collector.publicKeyPem, 3);
-    expect(result.ok && result.policy.media.registered[0]).toEqual({ ledgerNumber: '総務-001', owner: '山田 太郎' });
+    expect(result.ok && result.policy.media.registered[0]).toEqual(entry);
   });
 
   it('accepts the same version again (re-verified at every start)', () => {

@@ -1,5 +1,8 @@
+import { z } from 'zod';
+import { entryFromApprovedRequest } from '../../shared/media/ledger.js';
 import type { PolicyDocument } from '../../shared/policy.js';
 import type { ApprovalKind, ApprovalRequest } from '../store/index.js';
+import { approveSoftwareRequest } from '../policy/software-rules.js';
 
 export type PolicyContent = Omit<PolicyDocument, 'version' | 'issuedAt'>;
 
@@ -11,10 +14,26 @@ export type PolicyEffect = (policy: PolicyContent, request: ApprovalRequest) => 
  * a kind's effect exists, approving it is refused rather than silently doing nothing.
  */
 export const POLICY_EFFECTS: Record<ApprovalKind, PolicyEffect> = {
-  media: () => {
-    throw new Error('approving removable-media requests is not available yet');
+  // The requested medium joins the ledger (外部記録媒体管理台帳) for the requester on the requesting PC,
+  // for the requested period, read-write unless read-only was asked (shared/media/ledger.ts).
+  media: (policy, request) => {
+    if (policy.media.registered.some((e) => e.requestId === request.id)) return policy;
+    let entry;
+    try {
+      entry = entryFromApprovedRequest(policy.media.registered, {
+        requestId: request.id,
+        subject: request.subject,
+        requestedBy: request.requestedBy,
+        deviceId: request.deviceId,
+        period: request.period,
+        at: request.decidedAt ?? request.createdAt,
+      });
+    } catch (error) {
+      const details = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; ') : String(error);
+      throw new Error(`the request does not describe a removable medium (${details})`);
+    }
+    return { ...policy, media: { ...policy.media, registered: [...policy.media.registered, entry] } };
   },
-  software: () => {
-    throw new Error('approving software requests is not available yet');
-  },
+  // An approving rule for exactly the requested title / binary (see policy/software-rules.ts).
+  software: approveSoftwareRequest,
 };

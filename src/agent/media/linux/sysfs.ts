@@ -1,0 +1,112 @@
+import { readFile, readdir, realpath } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { normalizeSerial } from '../../../shared/media/identity.js';
+import { deviceText, usbId } from '../../../shared/media/text.js';
+
+/**
+ * What sysfs says about a block device, read without starting a process: the USB device above it
+ * (idVendor, idProduct, serial, manufacturer, product: the kernel has them before udev has run),
+ * an SD card's type and serial, and the disk sequence number that tells two plug-ins apart.
+ */
+
+/** The three file operations the readers need; tests hand in a fake tree. */
+export interface SysfsReader {
+  realpath(path: string): Promise<string>;
+  readFile(path: string): Promise<string>;
+  readdir(path: string): Promise<string[]>;
+}
+
+export const realSysfs: SysfsReader = {
+  realpath: (p) => realpath(p),
+  readFile: (p) => readFile(p, 'utf8'),
+  readdir: (p) => readdir(p),
+};
+
+const BLOCK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
+
+async function attribute(fs: SysfsReader, path: string, max = 512): Promise<string | null> {
+  try {
+    const text = await fs.readFile(path);
+    return text.length > 64 * 1024 ? null : deviceText(text.replace(/\n$/, ''), max);
+  } catch {
+    return null;
+  }
+}
+
+export interface SysfsUsbIdentity {
+  vendorId: string | null;
+  productId: string | null;
+  serial: string | null;
+  vendor: string | null;
+  product: string | null;
+}
+
+/**
+ * The USB device a block device hangs on (the nearest ancestor directory with an idVendor file),
+ * or null when it is not on USB or sysfs cannot be read.
+ */
+export async function usbIdentityFromSysfs(name: string, fs: SysfsReader = realSysfs, root = '/sys'): Promise<SysfsUsbIdentity | null> {
+  if (!BLOCK_NAME.test(name)) return null;
+  let dir: string;
+  try {
+    dir = await fs.realpath(join(root, 'class', 'block', name));
+  } catch {
+    return null;
+  }
+  for (let i = 0; i < 16 && dir.startsWith(join(root, 'devices')); i++) {
+    const vendorId = usbId(await attribute(fs, join(dir, 'idVendor'), 8));
+    if (vendorId !== null) {
+      return {
+        vendorId,
+        productId: usbId(await attribute(fs, join(dir, 'idProduct'), 8)),
+        serial: normalizeSerial(await attribute(fs, join(dir, 'serial'))),
+        vendor: await attribute(fs, join(dir, 'manufacturer'), 256),
+        product: await attribute(fs, join(dir, 'product'), 256),
+      };
+    }
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+export interface SysfsMmcInfo {
+  /** SD, MMC (soldered eMMC) or SDIO, as the kernel names the card. */
+  type: string | null;
+  serial: string | null;
+  name: string | null;
+}
+
+/** An MMC block device's card: type, CID serial (0x…), product name; null when not an MMC card. */
+export async function mmcInfoFromSysfs(name: string, fs: SysfsReader = realSysfs, root = '/sys'): Promise<SysfsMmcInfo | null> {
+  if (!BLOCK_NAME.test(name)) return null;
+  const dev = join(root, 'class', 'block', name, 'device');
+  const type = await attribute(fs, join(dev, 'type'), 16);
+  if (type === null) return null;
+  const serial = await attribute(fs, join(dev, 'serial'), 64);
+  return { type: type.toUpperCase(), serial: normalizeSerial(serial?.replace(/^0x/i, '')), name: await attribute(fs, join(dev, 'name'), 64) };
+}
+
+/** The disk sequence number (kernel 5.15+): a new number for every plug-in; null on older kernels. */
+export async function diskSequence(name: string, fs: SysfsReader = realSysfs, root = '/sys'): Promise<string | null> {
+  if (!BLOCK_NAME.test(name)) return null;
+  const text = await attribute(fs, join(root, 'class', 'block', name, 'diskseq'), 24);
+  return text !== null && /^\d+$/.test(text) ? text : null;
+}
+
+/**
+ * A cheap fingerprint of the block devices present: every name in /sys/block with its size and
+ * disk sequence. Reading it costs a directory listing and two tiny reads per disk, no process, so
+ * the watcher can poll it several times a second and run lsblk only when it changes.
+ */
+export async function blockSignature(fs: SysfsReader = realSysfs, root = '/sys'): Promise<string> {
+  let names: string[];
+  try {
+    names = (await fs.readdir(join(root, 'block'))).filter((n) => BLOCK_NAME.test(n)).sort();
+  } catch {
+    return 'unreadable';
+  }
+  const parts = await Promise.all(
+    names.slice(0, 512).map(async (n) => `${n}:${(await attribute(fs, join(root, 'block', n, 'size'), 24)) ?? ''}:${(await attribute(fs, join(root, 'block', n, 'diskseq'), 24)) ?? ''}`),
+  );
+  return parts.join('|');
+}

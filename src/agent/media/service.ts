@@ -1,0 +1,437 @@
+import { randomUUID } from 'node:crypto';
+import { evaluateMedium, type MediaDecision, type MediaMode } from '../../shared/media/evaluate.js';
+import type { EnforcementStep, MediaBlockedPayload, MediaFileWrittenPayload, MediaInsertedPayload } from '../../shared/media/events.js';
+import type { MediumIdentity } from '../../shared/media/identity.js';
+import { DEFAULT_HASH_MAX_BYTES, type MediumRequestSubject, type RegisteredMedium } from '../../shared/media/ledger.js';
+import type { PolicyDocument } from '../../shared/policy.js';
+import { currentPlatform } from '../collectors/platform.js';
+import type { AgentService, ServiceContext } from '../services.js';
+import type { PromptAnswer } from '../ui.js';
+import { allowedNotice, approvedNotice, deniedPrompt, EJECT_ACTION, ejectedNotice, REQUEST_ACTION, requestedNotice, requestFailedNotice } from './prompts.js';
+import { mediaSourceFor } from './source.js';
+import { TakeOutRecorder, type WrittenFile } from './take-out.js';
+import type { MediaSource, Medium } from './types.js';
+import { loadUsbEvents, type UsbEvents } from './usb-events.js';
+import { DEFAULT_WATCH, MediaWatcher, type MediaChanges, type WatchOptions } from './watch.js';
+
+export interface MediaServiceOptions {
+  /** The OS source (tests hand in a fake); default: the one for this platform. */
+  source?: MediaSource;
+  /** The native hot-plug watcher: 'auto' loads usb-detection when it can (default), null polls only. */
+  usbEvents?: UsbEvents | null | 'auto';
+  watch?: Partial<Omit<WatchOptions, 'usbEvents' | 'log'>>;
+  /** Today on this PC's calendar (validity periods are whole local days). */
+  today?: () => string;
+  /** Files up to this size are hashed when the policy does not say (default 256 MiB). */
+  hashMaxBytes?: number;
+  /** Quiet time before a written file is hashed. */
+  settleMs?: number;
+  /** How often media still plugged in are checked again (a validity period can end while plugged in). */
+  recheckMs?: number;
+}
+
+interface Tracked {
+  medium: Medium;
+  decision: MediaDecision;
+  since: number;
+  /** Ejected/unmounted by the agent, and kept so until a policy allows it. */
+  blocked: boolean;
+  readOnlyEnforced: boolean;
+  recorders: Map<string, TakeOutRecorder>;
+  prompting: boolean;
+  requestId: string | null;
+  ejectedByUser: boolean;
+}
+
+/** The local calendar day (validity is in the PC's days, as people read 使用期限). */
+export function localToday(now: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/** An identity small enough for an event, whatever a device reports (at most 16 volumes, 4 mount points each). */
+function identityForEvent(identity: MediumIdentity): MediumIdentity {
+  return { ...identity, volumes: identity.volumes.slice(0, 16).map((v) => ({ ...v, mountPoints: v.mountPoints.slice(0, 4) })) };
+}
+
+const decisionPayload = (d: MediaDecision) => ({ verdict: d.verdict, reason: d.reason, action: d.action, ledgerNumber: d.ledgerNumber, ledgerAmbiguous: d.ledgerAmbiguous });
+const unmountedAll = (steps: readonly EnforcementStep[]) => steps.filter((s) => s.step !== 'power-off').every((s) => s.ok);
+
+/**
+ * Removable-media control (journey 2 of DESIGN.md): watches media come and go, checks each against
+ * the registered-media ledger of the signed policy, tells the person at the PC, ejects what the
+ * policy blocks and keeps it ejected until an approval arrives in a new policy, records every file
+ * written to a medium that is in use (the take-out record), and records every step as an event.
+ * All state changes run one at a time.
+ */
+export class MediaService implements AgentService {
+  readonly name = 'media';
+  private ctx: ServiceContext | null = null;
+  private source: MediaSource | null = null;
+  private watcher: MediaWatcher | null = null;
+  private mode: MediaMode = 'audit';
+  private ledger: readonly RegisteredMedium[] = [];
+  private hashMaxBytes: number;
+  private readonly tracked = new Map<string, Tracked>();
+  private chain: Promise<void> = Promise.resolve();
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private readonly today: () => string;
+
+  constructor(private readonly options: MediaServiceOptions = {}) {
+    this.today = options.today ?? (() => localToday());
+    this.hashMaxBytes = options.hashMaxBytes ?? DEFAULT_HASH_MAX_BYTES;
+  }
+
+  async start(ctx: ServiceContext): Promise<void> {
+    this.ctx = ctx;
+    this.source = this.options.source ?? (await mediaSourceFor(currentPlatform(), (m, d) => ctx.log.warn(m, d)));
+    let usb: UsbEvents | null = null;
+    if (this.options.usbEvents === undefined || this.options.usbEvents === 'auto') {
+      const loaded = loadUsbEvents();
+      if (loaded.ok) usb = loaded.events;
+      else ctx.log.warn('removable media: the native USB watcher (usb-detection) is not available; polling instead', { reason: loaded.reason });
+    } else usb = this.options.usbEvents;
+    const watch = { ...DEFAULT_WATCH, ...this.options.watch };
+    ctx.log.info('removable media: watching', { source: this.source.name, usbEvents: usb !== null, pollMs: watch.pollMs, mode: this.mode, ledgerEntries: this.ledger.length });
+    this.watcher = new MediaWatcher(this.source, (changes) => this.serial(() => this.onChanges(changes)), { ...watch, usbEvents: usb, log: ctx.log });
+    await this.watcher.start();
+    const recheck = this.options.recheckMs ?? 60_000;
+    const tick = () => {
+      this.recheckTimer = setTimeout(() => {
+        void this.serial(() => this.reevaluate('recheck')).finally(tick);
+      }, recheck);
+      this.recheckTimer.unref();
+    };
+    tick();
+  }
+
+  async applyPolicy(policy: PolicyDocument): Promise<void> {
+    await this.serial(async () => {
+      const changed = policy.media.mode !== this.mode || policy.media.registered !== this.ledger;
+      this.mode = policy.media.mode;
+      this.ledger = policy.media.registered;
+      this.hashMaxBytes = policy.media.takeOut?.hashMaxBytes ?? this.options.hashMaxBytes ?? DEFAULT_HASH_MAX_BYTES;
+      this.ctx?.log.info('removable media: policy applied', { version: policy.version, mode: this.mode, ledgerEntries: this.ledger.length });
+      if (changed) await this.reevaluate('policy');
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.recheckTimer = null;
+    await this.watcher?.stop();
+    await this.serial(async () => {
+      for (const t of this.tracked.values()) await this.stopRecorders(t);
+    });
+  }
+
+  /** The media being watched now and what was decided (diagnostics and tests). */
+  snapshot(): Array<{ instance: string; key: string; decision: MediaDecision; blocked: boolean; recording: string[] }> {
+    return [...this.tracked.values()].map((t) => ({ instance: t.medium.instance, key: t.medium.identity.key, decision: t.decision, blocked: t.blocked, recording: [...t.recorders.keys()] }));
+  }
+
+  /** Lists the media now and waits until every change is handled (tests). */
+  async settle(): Promise<void> {
+    await this.watcher?.refreshNow();
+    await this.serial(async () => {});
+  }
+
+  private serial(work: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch((error: unknown) => {
+      this.ctx?.log.error('removable media: a step failed', { error: error instanceof Error ? error.message : String(error) });
+    });
+    return this.chain;
+  }
+
+  private evaluate(medium: Medium): MediaDecision {
+    const ctx = this.ctx!;
+    return evaluateMedium(medium.identity, { mode: this.mode, ledger: this.ledger, osUser: ctx.osUser(), hostname: ctx.hostname(), agentId: this.agentId, today: this.today() });
+  }
+
+  private agentId: string | null = null;
+
+  private async onChanges(changes: MediaChanges): Promise<void> {
+    const ctx = this.ctx!;
+    this.agentId = await ctx.agentId().catch(() => null);
+    for (const medium of changes.removed) await this.removed(medium);
+    for (const { after } of changes.changed) await this.changedFacts(after);
+    for (const medium of changes.arrived) await this.arrived(medium, changes.initial);
+  }
+
+  private async arrived(medium: Medium, initial: boolean): Promise<void> {
+    const ctx = this.ctx!;
+    const decision = this.evaluate(medium);
+    const t: Tracked = { medium, decision, since: Date.now(), blocked: false, readOnlyEnforced: false, recorders: new Map(), prompting: false, requestId: null, ejectedByUser: false };
+    this.tracked.set(medium.instance, t);
+    ctx.log.info('removable medium decided', {
+      instance: medium.instance, key: medium.identity.key, product: medium.identity.product, serialStatus: medium.identity.serialStatus,
+      verdict: decision.verdict, reason: decision.reason, action: decision.action, ledgerNumber: decision.ledgerNumber, mode: this.mode, seen: initial ? 'present' : 'arrived',
+    });
+    const inserted: MediaInsertedPayload = { medium: identityForEvent(medium.identity), instance: medium.instance, mode: this.mode, decision: decisionPayload(decision), seen: initial ? 'present' : 'arrived' };
+    // Enforce without waiting for the event to reach the disk: the event is durable either way, the medium must go at once.
+    await Promise.all([ctx.record('media.inserted', inserted), this.act(t, 'arrival')]);
+  }
+
+  private async removed(medium: Medium): Promise<void> {
+    const t = this.tracked.get(medium.instance);
+    this.tracked.delete(medium.instance);
+    if (t) await this.stopRecorders(t, true);
+    this.ctx!.log.info('removable medium removed', { instance: medium.instance, key: medium.identity.key });
+    await this.ctx!.record('media.removed', {
+      key: medium.identity.key,
+      instance: medium.instance,
+      product: medium.identity.product,
+      ledgerNumber: t?.decision.ledgerNumber ?? null,
+      connectedMs: t ? Math.max(0, Date.now() - t.since) : 0,
+      ejectedByUser: t?.ejectedByUser ?? false,
+    });
+  }
+
+  /** Same plug-in, new facts: a volume was mounted or unmounted, or udev completed the identity. */
+  private async changedFacts(after: Medium): Promise<void> {
+    const t = this.tracked.get(after.instance);
+    if (!t) return this.arrived(after, false);
+    // A mount point that was not mounted before is a new file system there: a recorder left on the
+    // directory underneath must not be kept.
+    const before = new Set(t.medium.identity.volumes.flatMap((v) => v.mountPoints));
+    for (const point of after.identity.volumes.flatMap((v) => v.mountPoints)) {
+      const stale = before.has(point) ? undefined : t.recorders.get(point);
+      if (stale) {
+        t.recorders.delete(point);
+        await stale.stop();
+      }
+    }
+    t.medium = after;
+    const decision = this.evaluate(after);
+    if (decision.verdict !== t.decision.verdict || decision.action !== t.decision.action) {
+      await this.transition(t, decision, 'policy');
+      return;
+    }
+    t.decision = decision;
+    const mounted = after.identity.volumes.some((v) => v.mountPoints.length > 0);
+    if (t.blocked && mounted) {
+      // Blocked media stay blocked, also when mounted again by hand or by the desktop.
+      await this.block(t, 'remounted');
+      return;
+    }
+    if (t.readOnlyEnforced && after.identity.volumes.some((v) => v.mountPoints.length > 0 && v.readOnly === false)) {
+      await this.act(t, 'remounted');
+      return;
+    }
+    await this.syncRecorders(t);
+  }
+
+  /** Checks every medium again (a new policy, or a day passed) and acts on what changed. */
+  private async reevaluate(cause: 'policy' | 'recheck'): Promise<void> {
+    if (!this.ctx) return;
+    this.agentId = await this.ctx.agentId().catch(() => null);
+    for (const t of [...this.tracked.values()]) {
+      const decision = this.evaluate(t.medium);
+      if (decision.verdict !== t.decision.verdict || decision.action !== t.decision.action) await this.transition(t, decision, 'policy');
+      else t.decision = decision;
+    }
+    if (cause === 'policy') this.watcher?.refreshSoon();
+  }
+
+  private async transition(t: Tracked, decision: MediaDecision, cause: 'policy'): Promise<void> {
+    const ctx = this.ctx!;
+    const before = t.decision;
+    t.decision = decision;
+    ctx.log.info('removable medium decided again', { instance: t.medium.instance, key: t.medium.identity.key, from: before.verdict, to: decision.verdict, reason: decision.reason, action: decision.action, ledgerNumber: decision.ledgerNumber });
+    if (before.verdict === 'denied' && decision.verdict !== 'denied') {
+      const wasBlocked = t.blocked;
+      t.blocked = false;
+      await ctx.record('media.approved', {
+        key: t.medium.identity.key,
+        instance: t.medium.instance,
+        product: t.medium.identity.product,
+        ledgerNumber: decision.ledgerNumber,
+        verdict: decision.verdict,
+        previousReason: before.reason,
+        requestId: t.requestId,
+      });
+      const unmounted = !t.medium.identity.volumes.some((v) => v.mountPoints.length > 0);
+      ctx.ui.notify(approvedNotice(t.medium.identity, t.medium.instance, decision.ledgerNumber ?? '', ctx.ui.lang(), wasBlocked && unmounted));
+      t.requestId = null;
+      if (decision.action === 'remount-read-only') await this.act(t, cause);
+      else await this.syncRecorders(t);
+      return;
+    }
+    await this.act(t, cause);
+  }
+
+  /** Carries out the decision's action for a medium. */
+  private async act(t: Tracked, cause: 'arrival' | 'policy' | 'remounted'): Promise<void> {
+    const ctx = this.ctx!;
+    const lang = ctx.ui.lang();
+    switch (t.decision.action) {
+      case 'allow':
+        t.blocked = false;
+        if (cause === 'arrival') ctx.ui.notify(allowedNotice(t.medium.identity, t.medium.instance, t.decision, lang, false));
+        await this.syncRecorders(t);
+        return;
+      case 'record':
+        t.blocked = false;
+        await this.syncRecorders(t);
+        return;
+      case 'warn':
+        t.blocked = false;
+        if (t.decision.verdict === 'read-only') {
+          if (cause === 'arrival') ctx.ui.notify(allowedNotice(t.medium.identity, t.medium.instance, t.decision, lang, false));
+        } else if (cause !== 'remounted') this.prompt(t, 'warned');
+        await this.syncRecorders(t);
+        return;
+      case 'remount-read-only': {
+        t.blocked = false;
+        const steps = await this.source!.remountReadOnly(t.medium);
+        this.watcher?.markStale(t.medium.instance);
+        if (steps.every((s) => s.ok)) {
+          t.readOnlyEnforced = true;
+          ctx.log.info('removable medium made read-only', { instance: t.medium.instance, steps: steps.length });
+          if (cause === 'arrival') ctx.ui.notify(allowedNotice(t.medium.identity, t.medium.instance, t.decision, lang, true));
+          await this.syncRecorders(t);
+          return;
+        }
+        await this.block(t, 'read-only-not-enforceable', steps);
+        return;
+      }
+      case 'block':
+        await this.block(t, cause === 'arrival' ? 'arrival' : cause);
+        return;
+    }
+  }
+
+  private async block(t: Tracked, cause: MediaBlockedPayload['cause'], earlier: EnforcementStep[] = []): Promise<void> {
+    const ctx = this.ctx!;
+    const started = Date.now();
+    await this.stopRecorders(t);
+    const steps = [...earlier, ...(await this.source!.eject(t.medium))];
+    const enforced = unmountedAll(steps.filter((s) => s.step !== 'remount-read-only'));
+    const asFound = t.medium.identity;
+    t.blocked = true;
+    // What the agent knows now, before any listing says it: nothing of it is mounted.
+    if (enforced) t.medium = { ...t.medium, identity: { ...t.medium.identity, volumes: t.medium.identity.volumes.map((v) => ({ ...v, mountPoints: [], readOnly: null })) } };
+    ctx.log[enforced ? 'info' : 'warn']('removable medium blocked', {
+      instance: t.medium.instance, key: t.medium.identity.key, cause, enforced, ms: Date.now() - started,
+      steps: steps.map((s) => ({ step: s.step, target: s.target, ok: s.ok, problem: s.problem })),
+    });
+    await ctx.record('media.blocked', {
+      medium: identityForEvent(asFound),
+      instance: t.medium.instance,
+      mode: this.mode,
+      decision: decisionPayload(t.decision),
+      cause,
+      steps: steps.slice(0, 64),
+      enforced,
+    } satisfies MediaBlockedPayload);
+    if (cause !== 'remounted') this.prompt(t, cause === 'read-only-not-enforceable' ? 'read-only-failed' : enforced ? 'blocked' : 'block-failed');
+    // See its state again at the next listing, so that a remount is noticed even when it comes
+    // before any listing saw the unmount.
+    this.watcher?.markStale(t.medium.instance);
+  }
+
+  /** Shows the 使用申請 / 取り外す prompt once per plug-in; the answer is handled when it comes (a person may take minutes). */
+  private prompt(t: Tracked, outcome: 'warned' | 'blocked' | 'block-failed' | 'read-only-failed'): void {
+    const ctx = this.ctx!;
+    if (t.prompting || t.requestId !== null) return;
+    t.prompting = true;
+    const instance = t.medium.instance;
+    const identity = t.medium.identity;
+    const prompt = deniedPrompt(identity, instance, t.decision, ctx.ui.lang(), { osUser: ctx.osUser(), outcome });
+    void ctx.ui
+      .prompt(prompt)
+      .catch(() => null)
+      .then((answer) => this.serial(() => this.answered(instance, identity, answer)))
+      .finally(() => {
+        const current = this.tracked.get(instance);
+        if (current) current.prompting = false;
+      });
+  }
+
+  private async answered(instance: string, identity: MediumIdentity, answer: PromptAnswer | null): Promise<void> {
+    const ctx = this.ctx!;
+    const lang = ctx.ui.lang();
+    const t = this.tracked.get(instance);
+    if (answer === null) return;
+    if (answer.action === EJECT_ACTION) {
+      if (!t) return;
+      t.ejectedByUser = true;
+      const steps = await this.source!.eject(t.medium);
+      const ok = unmountedAll(steps);
+      ctx.log.info('removable medium ejected at the user\'s request', { instance, ok, steps: steps.map((s) => ({ step: s.step, ok: s.ok, problem: s.problem })) });
+      ctx.ui.notify(ejectedNotice(identity, instance, lang, ok));
+      return;
+    }
+    if (answer.action !== REQUEST_ACTION) return;
+    const today = this.today();
+    const until = answer.request?.until && /^\d{4}-\d{2}-\d{2}$/.test(answer.request.until) && answer.request.until >= today ? answer.request.until : null;
+    const reason = (answer.request?.reason ?? '').trim().slice(0, 2000) || '-';
+    const id = randomUUID();
+    const subject: MediumRequestSubject = { medium: identityForEvent(identity) };
+    const result = await ctx.requestApproval({ id, kind: 'media', subject, reason, requestedBy: ctx.osUser(), periodFrom: today, periodTo: until });
+    if (!result.ok) {
+      ctx.log.warn('removable medium: the approval request could not be filed', { instance, failure: result.failure.kind, message: result.failure.message });
+      ctx.ui.notify(requestFailedNotice(instance, result.failure.kind, lang));
+      return;
+    }
+    if (t) t.requestId = id;
+    ctx.log.info('removable medium: approval requested', { instance, key: identity.key, requestId: id, until });
+    await ctx.record('request.created', { kind: 'media', requestId: id, key: identity.key, product: identity.product, periodTo: until });
+    ctx.ui.notify(requestedNotice(instance, id, lang));
+  }
+
+  /** Starts the take-out record on every mounted volume of a medium in use; stops it on volumes no longer mounted. */
+  private async syncRecorders(t: Tracked): Promise<void> {
+    if (t.blocked) return this.stopRecorders(t);
+    const wanted = new Map<string, MediumIdentity['volumes'][number]>();
+    for (const v of t.medium.identity.volumes) for (const m of v.mountPoints) if (!wanted.has(m)) wanted.set(m, v);
+    for (const [mount, recorder] of t.recorders) {
+      if (!wanted.has(mount)) {
+        t.recorders.delete(mount);
+        await recorder.stop({ volumeGone: true });
+      }
+    }
+    for (const [mount, volume] of wanted) {
+      if (t.recorders.has(mount) || t.recorders.size >= 16) continue;
+      const volumeInfo = { label: volume.label, volumeId: volume.volumeId, mountPoint: mount };
+      const instance = t.medium.instance;
+      const recorder = new TakeOutRecorder({
+        mountPoint: mount,
+        hashMaxBytes: this.hashMaxBytes,
+        settleMs: this.options.settleMs,
+        log: this.ctx!.log,
+        onFile: (file) => this.fileWritten(instance, t.medium.identity.key, volumeInfo, file),
+        onDropped: async (count) => {
+          await this.ctx!.record('media.file_written', { key: t.medium.identity.key, ledgerNumber: this.tracked.get(instance)?.decision.ledgerNumber ?? null, volume: volumeInfo, droppedPaths: count });
+        },
+      });
+      if (recorder.start()) t.recorders.set(mount, recorder);
+    }
+  }
+
+  private async fileWritten(instance: string, key: string, volume: MediaFileWrittenPayload['volume'], file: WrittenFile): Promise<void> {
+    const payload: MediaFileWrittenPayload = {
+      key,
+      ledgerNumber: this.tracked.get(instance)?.decision.ledgerNumber ?? null,
+      volume,
+      path: file.path.slice(0, 4096),
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+      hashSkipped: file.skipped,
+      modifiedAt: file.modifiedAt,
+    };
+    await this.ctx!.record('media.file_written', payload);
+  }
+
+  private async stopRecorders(t: Tracked, volumeGone = false): Promise<void> {
+    const recorders = [...t.recorders.values()];
+    t.recorders.clear();
+    await Promise.all(recorders.map((r) => r.stop({ volumeGone })));
+  }
+}
+
+/** The media service for `features.ts`. */
+export function mediaService(options: MediaServiceOptions = {}): MediaService {
+  return new MediaService(options);
+}

@@ -1,0 +1,224 @@
+import { canonicalJson } from '../../shared/canonical.js';
+import type { AgentLog } from '../log.js';
+import type { Medium, MediaSource } from './types.js';
+import type { UsbDeviceEvent, UsbEvents } from './usb-events.js';
+
+/** What changed between two listings of the media present. */
+export interface MediaChanges {
+  arrived: Medium[];
+  removed: Medium[];
+  /** Same plug-in, new facts (a volume mounted or unmounted, a label that udev filled in late). */
+  changed: Array<{ before: Medium; after: Medium }>;
+  /** The first listing, of media already there when watching started. */
+  initial: boolean;
+}
+
+export interface WatchOptions {
+  /** How often the cheap signature is read while nothing happens. */
+  pollMs: number;
+  /** How often after a USB event (the block device follows the USB device by up to a few seconds). */
+  hotPollMs: number;
+  /** How long polling stays fast after a USB event or a change. */
+  hotMs: number;
+  /** Triggers within this window become one listing (one plug produces a burst of events). */
+  debounceMs: number;
+  /** A full listing at least this often, whatever the signature says. */
+  fullRefreshMs: number;
+  /** Listing interval when the source has no cheap signature. */
+  listWithoutSignatureMs: number;
+  usbEvents: UsbEvents | null;
+  log: AgentLog;
+}
+
+export const DEFAULT_WATCH: Omit<WatchOptions, 'usbEvents' | 'log'> = {
+  pollMs: 250,
+  hotPollMs: 50,
+  hotMs: 15_000,
+  debounceMs: 40,
+  fullRefreshMs: 30_000,
+  listWithoutSignatureMs: 3_000,
+};
+
+const fingerprint = (m: Medium) => canonicalJson(m.identity);
+
+/**
+ * Watches the media present: USB hot-plug events when the native watcher loaded, and always a
+ * cheap poll of the OS's signature; a change (or a USB event) leads to one debounced listing, and
+ * the difference to the previous listing goes to the handler, one batch at a time. Memory is
+ * bounded by what is plugged in: triggers collapse into one pending flag, never a queue.
+ */
+export class MediaWatcher {
+  private known = new Map<string, Medium>();
+  private timer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private running = false;
+  private refreshing: Promise<void> | null = null;
+  private dirty = false;
+  private lastSignature: string | null = null;
+  private lastFullAt = 0;
+  private hotUntil = 0;
+  private failures = 0;
+  /** USB serials reported removed since the last listing: a medium with one of them is gone even if listed again (a fast re-plug). */
+  private removedSerials = new Set<string>();
+  private stale = new Set<string>();
+  /** Until the first listing succeeds, what it finds was already there. */
+  private initialPending = true;
+
+  constructor(
+    private readonly source: MediaSource,
+    private readonly handler: (changes: MediaChanges) => Promise<void>,
+    private readonly options: WatchOptions,
+  ) {}
+
+  /** The media present at the last listing. */
+  current(): Medium[] {
+    return [...this.known.values()];
+  }
+
+  /** Lists once (media already present go to the handler as `initial`) and starts watching. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.options.usbEvents?.start((kind, device) => this.onUsbEvent(kind, device));
+    await this.refresh();
+    this.schedulePoll(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.timer = this.pollTimer = null;
+    this.options.usbEvents?.stop();
+    await this.refreshing?.catch(() => {});
+  }
+
+  /** Asks for a listing soon (debounced): after a USB event, a policy change, or a test. */
+  refreshSoon(): void {
+    if (!this.running) return;
+    this.dirty = true;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.runRefresh();
+    }, this.options.debounceMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Reports this plug-in as changed at the next listing even if it looks the same: the caller
+   * acted on it (unmounted it) and must see its state again, also when it was mounted again
+   * before any listing noticed the unmount.
+   */
+  markStale(instance: string): void {
+    this.stale.add(instance);
+    this.refreshSoon();
+  }
+
+  /** Lists now and waits for the handler (tests and the service's re-checks). */
+  async refreshNow(): Promise<void> {
+    this.dirty = true;
+    await this.runRefresh();
+  }
+
+  private onUsbEvent(kind: 'add' | 'remove', device: UsbDeviceEvent): void {
+    this.hotUntil = Date.now() + this.options.hotMs;
+    if (kind === 'remove' && device.serialNumber) this.removedSerials.add(device.serialNumber.trim().replace(/\s+/g, '_').toUpperCase());
+    if (this.removedSerials.size > 256) this.removedSerials.clear();
+    this.refreshSoon();
+    // The poll loop may be sleeping for the idle interval: wake it to poll fast.
+    this.schedulePoll(this.options.hotPollMs);
+  }
+
+  private schedulePoll(delay: number): void {
+    if (!this.running) return;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => void this.poll(), delay);
+    this.pollTimer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    this.pollTimer = null;
+    if (!this.running) return;
+    const now = Date.now();
+    const hot = now < this.hotUntil;
+    let signature: string | null = null;
+    try {
+      signature = await this.source.signature();
+    } catch {
+      signature = null;
+    }
+    if (signature === null) {
+      if (now - this.lastFullAt >= this.options.listWithoutSignatureMs) this.refreshSoon();
+    } else if (signature !== this.lastSignature || now - this.lastFullAt >= this.options.fullRefreshMs) {
+      if (signature !== this.lastSignature && this.lastSignature !== null) this.hotUntil = now + this.options.hotMs;
+      this.lastSignature = signature;
+      this.refreshSoon();
+    }
+    const backoff = this.failures > 0 ? Math.min(30_000, 1000 * 2 ** Math.min(this.failures, 5)) : 0;
+    this.schedulePoll(Math.max(backoff, hot ? this.options.hotPollMs : this.options.pollMs));
+  }
+
+  private async runRefresh(): Promise<void> {
+    if (this.refreshing) return; // the running refresh loops again while dirty
+    this.refreshing = (async () => {
+      while (this.dirty && this.running) {
+        this.dirty = false;
+        await this.refresh();
+      }
+    })();
+    try {
+      await this.refreshing;
+    } finally {
+      this.refreshing = null;
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    let listed: Medium[];
+    // The signature is read before listing, so a change that happens during or after the listing
+    // shows at the next poll (a baseline taken later could hide it).
+    const signature = await this.source.signature().catch(() => null);
+    try {
+      listed = await this.source.list();
+      this.failures = 0;
+    } catch (error) {
+      // Keep what we know: a failed listing must not look like every medium being removed.
+      this.failures++;
+      if (this.failures === 1 || this.failures % 20 === 0) {
+        this.options.log.warn('removable media could not be listed', { source: this.source.name, failures: this.failures, error: error instanceof Error ? error.message : String(error) });
+      }
+      return;
+    }
+    this.lastFullAt = Date.now();
+    if (signature !== null) this.lastSignature = signature;
+    const initial = this.initialPending;
+    this.initialPending = false;
+    const next = new Map<string, Medium>();
+    for (const m of listed) if (!next.has(m.instance)) next.set(m.instance, m);
+    const changes: MediaChanges = { arrived: [], removed: [], changed: [], initial };
+    const removedSerials = this.removedSerials;
+    this.removedSerials = new Set();
+    const stale = this.stale;
+    this.stale = new Set();
+    for (const [instance, before] of this.known) {
+      const after = next.get(instance);
+      const replugged = after !== undefined && before.identity.serial !== null && removedSerials.has(before.identity.serial);
+      if (!after || replugged) {
+        changes.removed.push(before);
+        if (after) changes.arrived.push(after);
+      } else if (stale.has(instance) || fingerprint(before) !== fingerprint(after)) {
+        changes.changed.push({ before, after });
+      }
+    }
+    for (const [instance, after] of next) if (!this.known.has(instance)) changes.arrived.push(after);
+    this.known = next;
+    if (initial || changes.arrived.length || changes.removed.length || changes.changed.length) {
+      try {
+        await this.handler(changes);
+      } catch (error) {
+        this.options.log.error('handling a removable-media change failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+}
