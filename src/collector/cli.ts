@@ -304,7 +304,7 @@ export function buildProgram(): Command {
         const media = await mediaLedgerNow(store);
         const entries = media.registered.filter((e) => opts.all || e.revokedAt === null);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ mode: media.mode, entries })}\n`);
+          process.stdout.write(`${JSON.stringify({ mode: media.mode, takeOut: media.takeOut ?? null, entries })}\n`);
           return;
         }
         if (entries.length === 0) {
@@ -446,6 +446,20 @@ export function buildProgram(): Command {
         });
         if (opts.json) process.stdout.write(`${JSON.stringify({ ok: true, version, count: checked.entries.length })}\n`);
         else process.stdout.write(`${msg('media.cli.imported', { count: checked.entries.length, version })}\n`);
+      });
+    });
+
+  addStoreOptions(mediaCommand.command('take-out').description('take-out record (持ち出し記録) settings: files up to this size are hashed (SHA-256), larger ones recorded by size'))
+    .requiredOption('--hash-max-bytes <bytes>', 'largest file hashed, in bytes (0: size only)', (v) => {
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 0 || n > 64 * 1024 ** 3) throw new InvalidArgumentError('0–68719476736');
+      return n;
+    })
+    .option('--by <name>', 'who changes it (recorded in the audit log)', userInfo().username)
+    .action(async (opts: StoreFlags & { hashMaxBytes: number; by: string }) => {
+      await withStore(opts, async (store) => {
+        const version = await publishMediaChange(store, opts.by, 'media.take-out', () => ({ target: null, details: { hashMaxBytes: opts.hashMaxBytes } }), (content) => ({ ...content, media: { ...content.media, takeOut: { hashMaxBytes: opts.hashMaxBytes } } }));
+        process.stdout.write(`${msg('media.cli.takeOut', { bytes: opts.hashMaxBytes, version })}\n`);
       });
     });
 

@@ -28,6 +28,8 @@ export interface MediaServiceOptions {
   settleMs?: number;
   /** How often media still plugged in are checked again (a validity period can end while plugged in). */
   recheckMs?: number;
+  /** How long start waits for the stored policy before deciding on media already plugged in. */
+  policyWaitMs?: number;
 }
 
 interface Tracked {
@@ -75,6 +77,9 @@ export class MediaService implements AgentService {
   private readonly tracked = new Map<string, Tracked>();
   private chain: Promise<void> = Promise.resolve();
   private recheckTimer: NodeJS.Timeout | null = null;
+  private policySeen = false;
+  private policyArrived: (() => void) | null = null;
+  private startup: Promise<void> | null = null;
   private readonly today: () => string;
 
   constructor(private readonly options: MediaServiceOptions = {}) {
@@ -93,8 +98,21 @@ export class MediaService implements AgentService {
     } else usb = this.options.usbEvents;
     const watch = { ...DEFAULT_WATCH, ...this.options.watch };
     ctx.log.info('removable media: watching', { source: this.source.name, usbEvents: usb !== null, pollMs: watch.pollMs, mode: this.mode, ledgerEntries: this.ledger.length });
-    this.watcher = new MediaWatcher(this.source, (changes) => this.serial(() => this.onChanges(changes)), { ...watch, usbEvents: usb, log: ctx.log });
-    await this.watcher.start();
+    const watcher = new MediaWatcher(this.source, (changes) => this.serial(() => this.onChanges(changes)), { ...watch, usbEvents: usb, log: ctx.log });
+    this.watcher = watcher;
+    // Media already plugged in are decided under the policy in force: the agent hands over its
+    // stored policy right after start, so wait for it briefly (on a first run there is none yet,
+    // and the default audit mode applies until the collector's policy arrives).
+    const policyKnown = this.policySeen
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          this.policyArrived = resolve;
+          setTimeout(resolve, this.options.policyWaitMs ?? 3000).unref();
+        });
+    this.startup = policyKnown
+      .then(() => watcher.start())
+      .catch((error: unknown) => ctx.log.error('removable media: watching could not start', { error: error instanceof Error ? error.message : String(error) }));
+    if (this.policySeen) await this.startup;
     const recheck = this.options.recheckMs ?? 60_000;
     const tick = () => {
       this.recheckTimer = setTimeout(() => {
@@ -112,6 +130,9 @@ export class MediaService implements AgentService {
       this.ledger = policy.media.registered;
       this.hashMaxBytes = policy.media.takeOut?.hashMaxBytes ?? this.options.hashMaxBytes ?? DEFAULT_HASH_MAX_BYTES;
       this.ctx?.log.info('removable media: policy applied', { version: policy.version, mode: this.mode, ledgerEntries: this.ledger.length });
+      this.policySeen = true;
+      this.policyArrived?.();
+      this.policyArrived = null;
       if (changed) await this.reevaluate('policy');
     });
   }
@@ -119,6 +140,8 @@ export class MediaService implements AgentService {
   async stop(): Promise<void> {
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
     this.recheckTimer = null;
+    this.policyArrived?.();
+    await this.startup;
     await this.watcher?.stop();
     await this.serial(async () => {
       for (const t of this.tracked.values()) await this.stopRecorders(t);
@@ -132,6 +155,7 @@ export class MediaService implements AgentService {
 
   /** Lists the media now and waits until every change is handled (tests). */
   async settle(): Promise<void> {
+    await this.startup;
     await this.watcher?.refreshNow();
     await this.serial(async () => {});
   }

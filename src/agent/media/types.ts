@@ -25,6 +25,8 @@ export interface MediaSource {
   unmount(medium: Medium): Promise<EnforcementStep[]>;
   /** Makes every mounted volume read-only; a step that is not ok means the caller must block instead. */
   remountReadOnly(medium: Medium): Promise<EnforcementStep[]>;
+  /** True when the last listing saw a medium the OS had not finished describing: the watcher lists again shortly. */
+  settling?(): boolean;
 }
 
 /** How one enforcement command ended, from its exit code and messages (parsed per OS from recorded output). */

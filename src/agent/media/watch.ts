@@ -39,6 +39,9 @@ export const DEFAULT_WATCH: Omit<WatchOptions, 'usbEvents' | 'log'> = {
   listWithoutSignatureMs: 3_000,
 };
 
+/** Pause between listings while a medium is still being described (udev reading its file systems). */
+const SETTLE_RETRY_MS = 150;
+
 const fingerprint = (m: Medium) => canonicalJson(m.identity);
 
 /**
@@ -51,6 +54,7 @@ export class MediaWatcher {
   private known = new Map<string, Medium>();
   private timer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  private settleTimer: NodeJS.Timeout | null = null;
   private running = false;
   private refreshing: Promise<void> | null = null;
   private dirty = false;
@@ -88,7 +92,8 @@ export class MediaWatcher {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.timer = this.pollTimer = null;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.timer = this.pollTimer = this.settleTimer = null;
     this.options.usbEvents?.stop();
     await this.refreshing?.catch(() => {});
   }
@@ -119,6 +124,16 @@ export class MediaWatcher {
   async refreshNow(): Promise<void> {
     this.dirty = true;
     await this.runRefresh();
+  }
+
+  /** Lists again after a short pause while the source says a medium is still being described. */
+  private settleSoon(): void {
+    if (this.settleTimer || !this.running) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      this.refreshSoon();
+    }, SETTLE_RETRY_MS);
+    this.settleTimer.unref();
   }
 
   private onUsbEvent(kind: 'add' | 'remove', device: UsbDeviceEvent): void {
@@ -192,6 +207,7 @@ export class MediaWatcher {
     }
     this.lastFullAt = Date.now();
     if (signature !== null) this.lastSignature = signature;
+    if (this.source.settling?.()) this.settleSoon();
     const initial = this.initialPending;
     this.initialPending = false;
     const next = new Map<string, Medium>();

@@ -134,6 +134,7 @@ export const en: Record<keyof typeof ja, string> = {
   'media.cli.csvError': 'line {line}{column}: {problem}{value}',
   'media.cli.readFailed': 'Cannot read the file: {message}',
   'media.cli.mode': 'Removable-media mode is now {mode}; published policy version {version}.',
+  'media.cli.takeOut': 'Files up to {bytes} bytes are now hashed in the take-out record; published policy version {version}.',
   'media.cli.modeUnchanged': 'Removable-media mode is already {mode}.',
   'media.cli.empty': 'The media ledger is empty.',
   'media.cli.status.active': 'active',

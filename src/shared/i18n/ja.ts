@@ -133,6 +133,7 @@ export const ja = {
   'media.cli.csvError': '{line} 行目{column}: {problem}{value}',
   'media.cli.readFailed': 'ファイルを読み込めません: {message}',
   'media.cli.mode': '外部記録媒体の制御モードを {mode} にしました。ポリシーのバージョン {version} を発行しました。',
+  'media.cli.takeOut': '持ち出し記録でハッシュを計算するファイルの上限を {bytes} バイトにしました。ポリシーのバージョン {version} を発行しました。',
   'media.cli.modeUnchanged': '外部記録媒体の制御モードは既に {mode} です。',
   'media.cli.empty': '外部記録媒体管理台帳に登録はありません。',
   'media.cli.status.active': '有効',

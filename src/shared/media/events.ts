@@ -109,3 +109,7 @@ export type MediaBlockedPayload = z.infer<typeof MediaBlockedPayload>;
 export type MediaApprovedPayload = z.infer<typeof MediaApprovedPayload>;
 export type MediaFileWrittenPayload = z.infer<typeof MediaFileWrittenPayload>;
 export type MediaWritesDroppedPayload = z.infer<typeof MediaWritesDroppedPayload>;
+
+/** A media.file_written payload: one file, or the count of paths that could not be followed one by one. */
+export const MediaFileWrittenEvent = z.union([MediaFileWrittenPayload, MediaWritesDroppedPayload]);
+export type MediaFileWrittenEvent = z.infer<typeof MediaFileWrittenEvent>;

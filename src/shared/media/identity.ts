@@ -78,8 +78,9 @@ const PLACEHOLDER_SERIALS = new Set([
 
 /**
  * True for a serial that many devices are known to share: placeholders, one character repeated
- * (000000000000), nearly all one character (000000000001, as SanDisk Gemini sticks report), or an
- * ascending run of hex digits (0123456789ABCDEF, common on no-name controllers), or too short to tell apart.
+ * (000000000000), nearly all one character (000000000001, as SanDisk Gemini sticks report), an
+ * ascending run of hex digits (0123456789ABCDEF, common on no-name controllers), a USB port path,
+ * or too short to tell apart.
  */
 export function isSuspectSerial(serial: string): boolean {
   const s = serial.toUpperCase();
@@ -89,6 +90,9 @@ export function isSuspectSerial(serial: string): boolean {
   const most = Math.max(...counts.values());
   if (most === s.length || (s.length >= 6 && most / s.length >= 0.8)) return true;
   if (s.length >= 8 && '0123456789ABCDEF0123456789ABCDEF'.includes(s)) return true;
+  // A USB port path (1-0000:00:01.0-2) names the port, not the device: QEMU reports it for a
+  // stick configured without a serial (recorded in test/fixtures/media/linux-qemu/).
+  if (/^\d+-[0-9A-F]{4}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-7](-[0-9.]+)+$/.test(s)) return true;
   return /^0?123456789/.test(s);
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { flagSharedSerials } from '../../../shared/media/identity.js';
 import type { EnforcementStep } from '../../../shared/media/events.js';
@@ -22,6 +23,14 @@ export interface LinuxSourceOptions {
 }
 
 const COMMAND_TIMEOUT_MS = 10_000;
+/** How long after it appears a disk may wait for udev (the udev block event follows the kernel's by up to ~3 s under emulation). */
+const SETTLE_MS = 5_000;
+
+/** A partition (or a disk without partitions) whose file system nobody has read yet. */
+function hasUnreadFileSystem(disk: BlockDevice): boolean {
+  if (disk.children.length === 0) return disk.fstype === null && disk.mountpoints.length === 0;
+  return disk.children.some((c) => c.type === 'part' && c.fstype === null && c.mountpoints.length === 0 && c.children.length === 0);
+}
 
 /**
  * Removable media on Linux: lsblk for the tree (falling back across util-linux versions), udev
@@ -34,22 +43,34 @@ export class LinuxMediaSource implements MediaSource {
   private readonly run: CommandRunner;
   private readonly sysfs: SysfsReader;
   private readonly readMountInfo: () => Promise<string>;
+  private readonly readMountInfoSync: (() => string) | null;
   private readonly timeoutMs: number;
   private level: LsblkLevel | null = null;
   private udisks: boolean | null;
   /** Udev/sysfs facts per plug-in (disk name, sequence, size), so a disk is asked about once. */
   private readonly facts = new Map<string, DiskFacts>();
+  /** When each plug-in was first listed, and whether the last listing left one half-described. */
+  private readonly firstSeen = new Map<string, number>();
+  private unsettled = false;
 
   constructor(options: LinuxSourceOptions = {}) {
     this.run = options.run ?? runCommand;
     this.sysfs = options.sysfs ?? realSysfs;
     this.readMountInfo = options.readMountInfo ?? (() => readFile('/proc/self/mountinfo', 'utf8'));
+    // The poll reads the mount table synchronously (procfs answers from memory; see blockSignatureSync).
+    this.readMountInfoSync = options.readMountInfo ? null : () => {
+      try {
+        return readFileSync('/proc/self/mountinfo', 'utf8');
+      } catch {
+        return '';
+      }
+    };
     this.timeoutMs = options.timeoutMs ?? COMMAND_TIMEOUT_MS;
     this.udisks = options.udisks ?? null;
   }
 
   async signature(): Promise<string | null> {
-    const mounts = await this.readMountInfo().catch(() => '');
+    const mounts = this.readMountInfoSync ? this.readMountInfoSync() : await this.readMountInfo().catch(() => '');
     return `${await blockSignature(this.sysfs)}\n${mounts}`;
   }
 
@@ -77,15 +98,28 @@ export class LinuxMediaSource implements MediaSource {
     throw new Error(lastError);
   }
 
+  /** True when the last listing saw a medium udev had not finished describing: list again shortly. */
+  settling(): boolean {
+    return this.unsettled;
+  }
+
   async list(): Promise<Medium[]> {
     const devices = await this.blockDevices();
     const readOnly = readOnlyByMountPoint(parseMountInfo(await this.readMountInfo().catch(() => '')));
     const media: Medium[] = [];
     const live = new Set<string>();
+    const now = Date.now();
+    this.unsettled = false;
     for (const disk of candidateDisks(devices)) {
       const seq = await diskSequence(disk.name, this.sysfs);
       const cacheKey = `${disk.name}#${seq ?? '-'}#${disk.size ?? '-'}`;
       live.add(cacheKey);
+      const firstSeen = this.firstSeen.get(cacheKey) ?? now;
+      this.firstSeen.set(cacheKey, firstSeen);
+      // The kernel shows a disk before udev has read its file systems (lsblk then has no FSTYPE):
+      // for a few seconds such a disk is listed again soon.
+      const young = now - firstSeen < SETTLE_MS && hasUnreadFileSystem(disk);
+      if (young) this.unsettled = true;
       let facts = this.facts.get(cacheKey);
       if (!facts) {
         facts = await this.diskFacts(disk, seq);
@@ -93,9 +127,12 @@ export class LinuxMediaSource implements MediaSource {
         if (facts.udev?.vendorId || facts.usb || facts.mmc) this.facts.set(cacheKey, facts);
       }
       const medium = mediumFromDisk(disk, facts, readOnly);
+      // A medium without a unique serial is known by its file systems' ids: decided once udev read them.
+      if (medium && young && medium.identity.serialStatus !== 'unique') continue;
       if (medium) media.push(medium);
     }
     for (const key of this.facts.keys()) if (!live.has(key)) this.facts.delete(key);
+    for (const key of this.firstSeen.keys()) if (!live.has(key)) this.firstSeen.delete(key);
     return flagSharedSerials(media);
   }
 

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { normalizeSerial } from '../../../shared/media/identity.js';
@@ -93,15 +94,41 @@ export async function diskSequence(name: string, fs: SysfsReader = realSysfs, ro
   return text !== null && /^\d+$/.test(text) ? text : null;
 }
 
+// Virtual and optical block devices are never removable storage the watcher acts on.
+const NOT_MEDIA = /^(loop|ram|zram|dm-|md|nbd|sr|fd)\d/;
+
 /**
- * A cheap fingerprint of the block devices present: every name in /sys/block with its size and
- * disk sequence. Reading it costs a directory listing and two tiny reads per disk, no process, so
- * the watcher can poll it several times a second and run lsblk only when it changes.
+ * A cheap fingerprint of the block devices present: every disk name in /sys/block with its size
+ * and disk sequence (virtual devices left out). It is read synchronously on purpose: sysfs answers
+ * from memory, and a handful of tiny reads without the thread pool is what lets the watcher poll
+ * several times a second at a fraction of a percent of one core. lsblk runs only when it changes.
  */
-export async function blockSignature(fs: SysfsReader = realSysfs, root = '/sys'): Promise<string> {
+export function blockSignatureSync(root = '/sys'): string {
   let names: string[];
   try {
-    names = (await fs.readdir(join(root, 'block'))).filter((n) => BLOCK_NAME.test(n)).sort();
+    names = readdirSync(join(root, 'block')).filter((n) => BLOCK_NAME.test(n) && !NOT_MEDIA.test(n)).sort();
+  } catch {
+    return 'unreadable';
+  }
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'latin1').trim().slice(0, 24);
+    } catch {
+      return '';
+    }
+  };
+  return names
+    .slice(0, 512)
+    .map((n) => `${n}:${read(join(root, 'block', n, 'size'))}:${read(join(root, 'block', n, 'diskseq'))}`)
+    .join('|');
+}
+
+/** The same fingerprint through a SysfsReader (tests hand in a fake tree). */
+export async function blockSignature(fs: SysfsReader = realSysfs, root = '/sys'): Promise<string> {
+  if (fs === realSysfs) return blockSignatureSync(root);
+  let names: string[];
+  try {
+    names = (await fs.readdir(join(root, 'block'))).filter((n) => BLOCK_NAME.test(n) && !NOT_MEDIA.test(n)).sort();
   } catch {
     return 'unreadable';
   }

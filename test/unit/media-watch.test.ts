@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { silentLog } from '../../src/agent/log.js';
+import type { Medium, MediaSource } from '../../src/agent/media/types.js';
+import type { UsbDeviceEvent, UsbEvents } from '../../src/agent/media/usb-events.js';
+import { loadUsbEvents } from '../../src/agent/media/usb-events.js';
+import { MediaWatcher, type MediaChanges } from '../../src/agent/media/watch.js';
+import { identify } from '../../src/shared/media/identity.js';
+
+function medium(instance: string, serial: string, mounts: string[] = []): Medium {
+  return {
+    identity: identify({
+      bus: 'usb', kind: 'usb-stick', vendorId: '0781', productId: '5567', serial, vendor: 'SanDisk', product: 'Cruzer Blade', capacityBytes: 1000,
+      volumes: [{ device: `/dev/${instance.split('#')[0]}1`, label: 'L', fileSystem: 'vfat', volumeId: '1234ABCD', mountPoints: mounts, sizeBytes: 1000, readOnly: mounts.length ? false : null }],
+    }),
+    instance,
+    handle: { disk: `/dev/${instance.split('#')[0]}`, deviceInstanceId: null },
+  };
+}
+
+/** A source whose media and signature the test sets; it counts listings and can fail on demand. */
+class FakeSource implements MediaSource {
+  readonly name = 'fake';
+  media: Medium[] = [];
+  signatureValue: string | null = 'a';
+  lists = 0;
+  failNext = false;
+  async signature() {
+    return this.signatureValue;
+  }
+  async list() {
+    this.lists++;
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('lsblk: timed out');
+    }
+    return this.media;
+  }
+  async eject() {
+    return [];
+  }
+  async unmount() {
+    return [];
+  }
+  async remountReadOnly() {
+    return [];
+  }
+}
+
+const fast = { pollMs: 10, hotPollMs: 5, hotMs: 200, debounceMs: 5, fullRefreshMs: 60_000, listWithoutSignatureMs: 20 };
+const until = async (check: () => boolean, ms = 2000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('MediaWatcher', () => {
+  it('reports media already present as initial, then arrivals, mount changes and removals', async () => {
+    const source = new FakeSource();
+    source.media = [medium('sdb#1', 'AAAA1111')];
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: null, log: silentLog });
+    await watcher.start();
+    expect(batches[0]).toMatchObject({ initial: true, arrived: [{ instance: 'sdb#1' }] });
+
+    source.media = [medium('sdb#1', 'AAAA1111', ['/media/u/L']), medium('sdc#2', 'BBBB2222')];
+    source.signatureValue = 'b';
+    await until(() => batches.length >= 2);
+    expect(batches[1]!.initial).toBe(false);
+    expect(batches[1]!.arrived.map((m) => m.instance)).toEqual(['sdc#2']);
+    expect(batches[1]!.changed.map((c) => [c.before.identity.volumes[0]!.mountPoints, c.after.identity.volumes[0]!.mountPoints])).toEqual([[[], ['/media/u/L']]]);
+
+    source.media = [];
+    source.signatureValue = 'c';
+    await until(() => batches.length >= 3);
+    expect(batches[2]!.removed.map((m) => m.instance).sort()).toEqual(['sdb#1', 'sdc#2']);
+    expect(watcher.current()).toEqual([]);
+    await watcher.stop();
+  });
+
+  it('a failed listing keeps what was known: it never looks like every medium removed', async () => {
+    const source = new FakeSource();
+    source.media = [medium('sdb#1', 'AAAA1111')];
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: null, log: silentLog });
+    await watcher.start();
+    source.failNext = true;
+    await watcher.refreshNow();
+    expect(batches).toHaveLength(1);
+    expect(watcher.current().map((m) => m.instance)).toEqual(['sdb#1']);
+    await watcher.stop();
+  });
+
+  it('a burst of triggers (one plug, a flood of USB events) becomes few listings, never a queue', async () => {
+    const source = new FakeSource();
+    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
+    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
+    const watcher = new MediaWatcher(source, async () => {}, { ...fast, debounceMs: 30, pollMs: 10_000, hotPollMs: 10_000, usbEvents: usb, log: silentLog });
+    await watcher.start();
+    const before = source.lists;
+    for (let i = 0; i < 5000; i++) listener!('add', { vendorId: 0x46f4, productId: 1, serialNumber: `S${i}`, deviceName: 'QEMU_USB_HARDDRIVE' });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(source.lists - before).toBeGreaterThanOrEqual(1);
+    expect(source.lists - before).toBeLessThanOrEqual(3);
+    await watcher.stop();
+  });
+
+  it('a fast re-plug of one medium (same device name, no disk sequence) is a removal and an arrival when USB said remove', async () => {
+    const source = new FakeSource();
+    source.media = [medium('sdb#-', 'AAAA1111', ['/media/u/L'])];
+    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
+    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
+    await watcher.start();
+    listener!('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'aaaa1111', deviceName: 'Cruzer Blade' });
+    listener!('add', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'aaaa1111', deviceName: 'Cruzer Blade' });
+    await until(() => batches.length >= 2);
+    expect(batches[1]!.removed.map((m) => m.instance)).toEqual(['sdb#-']);
+    expect(batches[1]!.arrived.map((m) => m.instance)).toEqual(['sdb#-']);
+    await watcher.stop();
+  });
+
+  it('while the source is still describing a medium, it is listed again without any signature change', async () => {
+    const source = new FakeSource();
+    let settling = true;
+    const withSettling = Object.assign(source, { settling: () => settling });
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(withSettling, async (c) => void batches.push(c), { ...fast, pollMs: 60_000, hotPollMs: 60_000, usbEvents: null, log: silentLog });
+    await watcher.start();
+    source.media = [medium('sda#3', 'AAAA1111')];
+    await until(() => batches.length >= 2);
+    expect(batches[1]!.arrived.map((m) => m.instance)).toEqual(['sda#3']);
+    settling = false;
+    const lists = source.lists;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(source.lists - lists).toBeLessThanOrEqual(1);
+    await watcher.stop();
+  });
+
+  it('without a cheap signature the source is listed on a slower timer', async () => {
+    const source = new FakeSource();
+    source.signatureValue = null;
+    const watcher = new MediaWatcher(source, async () => {}, { ...fast, usbEvents: null, log: silentLog });
+    await watcher.start();
+    await until(() => source.lists >= 3);
+    await watcher.stop();
+    const after = source.lists;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(source.lists).toBe(after);
+  });
+
+  it('a handler that throws is logged, and watching goes on', async () => {
+    const source = new FakeSource();
+    const errors: string[] = [];
+    const log = { ...silentLog, error: (m: string) => void errors.push(m) };
+    let calls = 0;
+    const watcher = new MediaWatcher(source, async () => {
+      calls++;
+      throw new Error('boom');
+    }, { ...fast, usbEvents: null, log });
+    await watcher.start();
+    source.media = [medium('sdb#1', 'AAAA1111')];
+    await watcher.refreshNow();
+    expect(calls).toBe(2);
+    expect(errors).toEqual(['handling a removable-media change failed', 'handling a removable-media change failed']);
+    await watcher.stop();
+  });
+});
+
+describe('the native USB watcher', () => {
+  it('says why when usb-detection cannot be loaded, instead of throwing', () => {
+    const missing = loadUsbEvents(() => {
+      throw new Error("Cannot find module 'usb-detection'\nRequire stack: …");
+    });
+    expect(missing).toEqual({ ok: false, reason: "Cannot find module 'usb-detection'" });
+    expect(loadUsbEvents(() => ({ find: () => [] }))).toMatchObject({ ok: false, reason: 'usb-detection loaded but is not the expected module' });
+  });
+
+  it('wraps the module: add and remove events with cleaned fields; stop stops monitoring', () => {
+    const handlers = new Map<string, (d: unknown) => void>();
+    let monitoring = false;
+    const fake = {
+      startMonitoring: () => void (monitoring = true),
+      stopMonitoring: () => void (monitoring = false),
+      on: (e: string, cb: (d: unknown) => void) => void handlers.set(e, cb),
+      removeAllListeners: (e: string) => void handlers.delete(e),
+    };
+    const loaded = loadUsbEvents(() => fake);
+    if (!loaded.ok) throw new Error(loaded.reason);
+    const seen: Array<[string, UsbDeviceEvent]> = [];
+    loaded.events.start((kind, d) => void seen.push([kind, d]));
+    expect(monitoring).toBe(true);
+    handlers.get('add')!({ vendorId: 18164, productId: 1, deviceName: 'QEMU_USB_HARDDRIVE', manufacturer: 'QEMU', serialNumber: 'MAMORI-0001' });
+    handlers.get('remove')!({ vendorId: 'x', serialNumber: 42 });
+    expect(seen).toEqual([
+      ['add', { vendorId: 18164, productId: 1, serialNumber: 'MAMORI-0001', deviceName: 'QEMU_USB_HARDDRIVE' }],
+      ['remove', { vendorId: null, productId: null, serialNumber: null, deviceName: null }],
+    ]);
+    loaded.events.stop();
+    expect(monitoring).toBe(false);
+    expect(handlers.size).toBe(0);
+  });
+});
