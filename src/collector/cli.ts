@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { resolveLang, t, type MessageKey } from '../shared/i18n/index.js';
 import { buildCollectorApp } from './app.js';
-import { loadPolicyKeys } from './policy/current.js';
+import { loadPolicyKeys, policyContent, updatePolicy } from './policy/current.js';
 import { decideRequest } from './requests/decide.js';
 import type { PolicyContent } from './requests/effects.js';
 import { csvDate, deviceText, entryFromRegistration, ledgerFromCsv, type RegisteredMedium } from '../shared/media/index.js';
@@ -259,26 +259,36 @@ export function buildProgram(): Command {
       });
     });
 
+  addStoreOptions(policyCommand.command('schedule').description('how often agents collect the inventory and check in (publishes a new signed policy)'))
+    .option('--inventory-interval <seconds>', 'seconds between routine inventories (default 3600)', positiveInt('--inventory-interval'))
+    .option('--sync-interval <seconds>', 'seconds between event deliveries and policy checks (default 60)', positiveInt('--sync-interval'))
+    .option('--by <name>', 'who changes it (recorded in the audit log)', userInfo().username)
+    .action(async (opts: StoreFlags & { inventoryInterval?: number; syncInterval?: number; by: string }) => {
+      await withStore(opts, async (store) => {
+        const saved = await updatePolicy(store, await loadPolicyKeys(store), (content) => ({
+          ...content,
+          schedule: {
+            ...content.schedule,
+            ...(opts.inventoryInterval ? { inventoryIntervalSec: opts.inventoryInterval } : {}),
+            ...(opts.syncInterval ? { syncIntervalSec: opts.syncInterval } : {}),
+          },
+        }));
+        const schedule = policyContent(saved.document).schedule;
+        await store.appendAudit({ actor: opts.by, action: 'policy.schedule', target: `policy:${saved.version}`, details: { ...schedule } });
+        process.stdout.write(`${msg('collector.schedulePublished', { version: saved.version, inventory: schedule.inventoryIntervalSec, sync: schedule.syncIntervalSec })}\n`);
+      });
+    });
+
   // Removable media (外部記録媒体管理台帳): the ledger lives in the signed policy. Every change here is
   // checked in full (shared/media/ledger.ts) and publishes a new signed version that agents apply
   // on their next policy check; every change is written to the audit log.
   const mediaCommand = program.command('media').description('the registered-media ledger (外部記録媒体管理台帳) and the removable-media mode');
   /** Applies `change` to the newest policy and publishes it (again on top of a version another process published meanwhile). */
   const publishMediaChange = async (store: Store, by: string, action: string, audit: () => { target: string | null; details: Record<string, unknown> }, change: (content: PolicyContent) => PolicyContent): Promise<number> => {
-    const { currentPolicy, publishPolicy } = await import('./policy/current.js');
-    const { policyContent } = await import('./requests/decide.js');
-    const keys = await loadPolicyKeys(store);
-    for (let attempt = 0; ; attempt++) {
-      const current = await currentPolicy(store, keys);
-      try {
-        const saved = await publishPolicy(store, keys, change(policyContent(current.document)));
-        const { target, details } = audit();
-        await store.appendAudit({ actor: by, action, target, details: { ...details, policyVersion: saved.version } });
-        return saved.version;
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= 5) throw error;
-      }
-    }
+    const saved = await updatePolicy(store, await loadPolicyKeys(store), change);
+    const { target, details } = audit();
+    await store.appendAudit({ actor: by, action, target, details: { ...details, policyVersion: saved.version } });
+    return saved.version;
   };
   const mediaLedgerNow = async (store: Store) => {
     const { currentPolicy } = await import('./policy/current.js');

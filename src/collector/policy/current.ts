@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_POLICY, type PolicyDocument, type SignedPolicy } from '../../shared/policy.js';
+import { DEFAULT_POLICY, PolicyDocument, type SignedPolicy } from '../../shared/policy.js';
 import { sha256Hex } from '../../shared/canonical.js';
 import { ConflictError, type Store, type StoredPolicy } from '../store/index.js';
 import { generatePolicyKeyPair, policyKeyId, signPolicy, type PolicyKeyPair } from './signing.js';
@@ -39,6 +39,35 @@ export async function publishPolicy(
     keyId: signed.keyId,
     etag: policyEtag(version, signed.policy),
   });
+}
+
+/** The policy's content without its envelope (version and issue time). */
+export type PolicyContent = Omit<PolicyDocument, 'version' | 'issuedAt'>;
+
+/** The content of a signed policy's document text. */
+export function policyContent(documentText: string): PolicyContent {
+  const { version: _version, issuedAt: _issuedAt, ...content } = PolicyDocument.parse(JSON.parse(documentText));
+  return content;
+}
+
+/**
+ * Applies `change` to the newest policy and publishes the result as the next signed version. When
+ * another collector process published a version meanwhile, the change is applied again on top of
+ * theirs, so concurrent admin changes are never lost.
+ */
+export async function updatePolicy(
+  store: Store,
+  keys: PolicyKeyPair,
+  change: (content: PolicyContent) => PolicyContent,
+): Promise<StoredPolicy> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await currentPolicy(store, keys);
+    try {
+      return await publishPolicy(store, keys, change(policyContent(current.document)));
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+    }
+  }
 }
 
 /** The current policy, publishing the default one (version 1) when none exists yet. */

@@ -5,17 +5,9 @@ import { SoftwareRequestSubject } from '../../shared/software/events.js';
 import { SoftwareMode, SoftwareStance, type SoftwarePolicy, type SoftwareRule } from '../../shared/software/rules.js';
 import { numericVersion } from '../../shared/software/version.js';
 import { checkSoftwarePolicy, shapeProblems } from '../../shared/software/validate.js';
-import { ConflictError, type ApprovalRequest, type Store } from '../store/index.js';
-import { currentPolicy, publishPolicy } from './current.js';
+import type { ApprovalRequest, Store } from '../store/index.js';
+import { updatePolicy, type PolicyContent } from './current.js';
 import type { PolicyKeyPair } from './signing.js';
-import { PolicyDocument } from '../../shared/policy.js';
-
-type PolicyContent = Omit<PolicyDocument, 'version' | 'issuedAt'>;
-
-function contentOf(documentText: string): PolicyContent {
-  const { version: _version, issuedAt: _issuedAt, ...content } = PolicyDocument.parse(JSON.parse(documentText));
-  return content;
-}
 
 /**
  * Building the software section of the policy on the collector: an admin's rules file (plus the
@@ -68,21 +60,14 @@ export function buildSoftwareSection(current: SoftwarePolicy, file: unknown, ext
 
 /** Publishes `section` as the software part of a new signed policy version; returns the version. Audited. */
 export async function publishSoftwareSection(store: Store, keys: PolicyKeyPair, section: SoftwarePolicy, actor: string): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await currentPolicy(store, keys);
-    try {
-      const saved = await publishPolicy(store, keys, { ...contentOf(current.document), software: section });
-      await store.appendAudit({
-        actor,
-        action: 'policy.software',
-        target: `policy:${saved.version}`,
-        details: { rules: section.rules.length, mode: section.mode, stance: section.stance, processIntervalSec: section.processIntervalSec },
-      });
-      return saved.version;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
-    }
-  }
+  const saved = await updatePolicy(store, keys, (content) => ({ ...content, software: section }));
+  await store.appendAudit({
+    actor,
+    action: 'policy.software',
+    target: `policy:${saved.version}`,
+    details: { rules: section.rules.length, mode: section.mode, stance: section.stance, processIntervalSec: section.processIntervalSec },
+  });
+  return saved.version;
 }
 
 /** The id of the rule an approved request adds. */

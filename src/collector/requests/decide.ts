@@ -1,8 +1,7 @@
-import { PolicyDocument } from '../../shared/policy.js';
-import { currentPolicy, publishPolicy } from '../policy/current.js';
+import { currentPolicy, policyContent, updatePolicy } from '../policy/current.js';
 import type { PolicyKeyPair } from '../policy/signing.js';
-import { ConflictError, NotFoundError, type ApprovalDecision, type ApprovalRequest, type Store } from '../store/index.js';
-import { POLICY_EFFECTS, type PolicyContent } from './effects.js';
+import { NotFoundError, type ApprovalDecision, type ApprovalRequest, type Store } from '../store/index.js';
+import { POLICY_EFFECTS } from './effects.js';
 
 export interface DecisionOutcome {
   request: ApprovalRequest;
@@ -10,11 +9,7 @@ export interface DecisionOutcome {
   policyVersion: number | null;
 }
 
-/** The policy's content without its envelope (version and issue time), as effects change it. */
-export function policyContent(documentText: string): PolicyContent {
-  const { version: _version, issuedAt: _issuedAt, ...content } = PolicyDocument.parse(JSON.parse(documentText));
-  return content;
-}
+export { policyContent };
 
 /**
  * Decides a pending request (申請 → 承認 / 却下). An approval changes the policy through the
@@ -46,15 +41,7 @@ export async function decideRequest(
   return { request, policyVersion };
 }
 
-/** Applies the request's effect to the newest policy and publishes it, again on top of a version another process published meanwhile. */
+/** Applies the request's effect to the newest policy and publishes it. */
 async function publishWithEffect(store: Store, keys: PolicyKeyPair, request: ApprovalRequest): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await currentPolicy(store, keys);
-    const next = POLICY_EFFECTS[request.kind](policyContent(current.document), request);
-    try {
-      return (await publishPolicy(store, keys, next)).version;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
-    }
-  }
+  return (await updatePolicy(store, keys, (content) => POLICY_EFFECTS[request.kind](content, request))).version;
 }

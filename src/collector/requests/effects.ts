@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { entryFromApprovedRequest } from '../../shared/media/ledger.js';
-import type { PolicyDocument } from '../../shared/policy.js';
 import type { ApprovalKind, ApprovalRequest } from '../store/index.js';
 import { approveSoftwareRequest } from '../policy/software-rules.js';
 
-export type PolicyContent = Omit<PolicyDocument, 'version' | 'issuedAt'>;
+import type { PolicyContent } from '../policy/current.js';
+export type { PolicyContent };
 
 /** How an approved request of one kind changes the policy. Pure: returns the new content. */
 export type PolicyEffect = (policy: PolicyContent, request: ApprovalRequest) => PolicyContent;

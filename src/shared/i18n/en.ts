@@ -55,6 +55,7 @@ export const en: Record<keyof typeof ja, string> = {
   'collector.decideHow': 'Give --approve or --reject.',
   'collector.approved': 'Approved request {id}; published policy version {version}.',
   'collector.rejected': 'Rejected request {id}.',
+  'collector.schedulePublished': 'Published policy version {version} (inventory every {inventory} s, sync every {sync} s).',
   'cli.error': 'Error: {message}',
   'cli.hint': 'See --help for details.',
   'software.notice.prohibited': 'Prohibited software detected',

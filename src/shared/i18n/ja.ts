@@ -53,6 +53,7 @@ export const ja = {
   'collector.decideHow': '--approve(承認)か --reject(却下)のどちらかを指定してください。',
   'collector.approved': '申請 {id} を承認しました。ポリシーのバージョン {version} を発行しました。',
   'collector.rejected': '申請 {id} を却下しました。',
+  'collector.schedulePublished': 'ポリシーのバージョン {version} を発行しました(端末情報の収集間隔 {inventory} 秒、送信・ポリシー確認の間隔 {sync} 秒)。',
   'cli.error': 'エラー: {message}',
   'cli.hint': '詳しくは --help を参照してください。',
   // Software control (無許可ソフトウェア): notices, requests, rule problems.
