@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { AgentEvent, type EventType } from '../shared/events.js';
 import { SECTIONS, SECTION_NAMES, type InventoryDocument, type SectionHashes, type SectionName } from '../shared/inventory/index.js';
@@ -6,6 +5,7 @@ import { DEFAULT_POLICY, type PolicyDocument } from '../shared/policy.js';
 import { InventoryUpload, type ApprovalRequestView, type CreateApprovalRequest, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
 import { currentPlatform } from './collectors/platform.js';
 import type { AgentConfig } from './config/managed.js';
+import { uuidv7 } from './ids.js';
 import type { AgentLog } from './log.js';
 import type { AgentService, ServiceContext } from './services.js';
 import { loggingUserInterface, type UserInterface } from './ui.js';
@@ -84,7 +84,7 @@ export class Agent {
 
   /** Records an event durably (it reaches the collector whenever the network allows). */
   async record(type: EventType, payload: Record<string, unknown>, occurredAt: Date = new Date()): Promise<AgentEvent> {
-    const event = AgentEvent.parse({ id: randomUUID(), type, occurredAt: occurredAt.toISOString(), osUser: this.options.osUser?.() ?? null, payload });
+    const event = AgentEvent.parse({ id: uuidv7(occurredAt.getTime()), type, occurredAt: occurredAt.toISOString(), osUser: this.options.osUser?.() ?? null, payload });
     await this.options.outbox.enqueue(eventItem(event));
     return event;
   }

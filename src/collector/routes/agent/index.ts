@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hashSection, SECTIONS, SECTION_NAMES } from '../../../shared/inventory/index.js';
+import { SECTIONS, SECTION_NAMES } from '../../../shared/inventory/index.js';
+import { hashSectionNative } from '../../inventory/hash.js';
 import {
   AGENT_ROUTES,
   CreateApprovalRequest,
@@ -104,7 +105,7 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
       const data = body.sections[name];
       if (data === undefined || SECTIONS[name].volatile) continue;
       const claimed = body.hashes[name];
-      const actual = hashSection(data);
+      const actual = hashSectionNative(data);
       if (claimed !== actual) {
         throw new HttpError(400, 'hash_mismatch', `Section ${name}: the hash sent does not match its data (expected ${actual}).`);
       }
