@@ -25,6 +25,8 @@ export interface LinuxSourceOptions {
 const COMMAND_TIMEOUT_MS = 10_000;
 /** How long after it appears a disk may wait for udev (the udev block event follows the kernel's by up to ~3 s under emulation). */
 const SETTLE_MS = 5_000;
+/** Longest wait for udev to read the file systems of a medium already identified by a unique serial. */
+const IDENTIFY_WAIT_MS = 2_000;
 
 /** A partition (or a disk without partitions) whose file system nobody has read yet. */
 function hasUnreadFileSystem(disk: BlockDevice): boolean {
@@ -127,8 +129,11 @@ export class LinuxMediaSource implements MediaSource {
         if (facts.udev?.vendorId || facts.usb || facts.mmc) this.facts.set(cacheKey, facts);
       }
       const medium = mediumFromDisk(disk, facts, readOnly);
-      // A medium without a unique serial is known by its file systems' ids: decided once udev read them.
-      if (medium && young && medium.identity.serialStatus !== 'unique') continue;
+      // Decided once udev has read the file systems, so that media.inserted carries the volumes
+      // (label, file system, UUID) and a medium without a unique serial gets its full composite
+      // key. A disk whose file systems stay unread (unformatted) is decided after a bounded wait.
+      const waitMs = medium?.identity.serialStatus === 'unique' ? IDENTIFY_WAIT_MS : SETTLE_MS;
+      if (medium && young && now - firstSeen < waitMs) continue;
       if (medium) media.push(medium);
     }
     for (const key of this.facts.keys()) if (!live.has(key)) this.facts.delete(key);
