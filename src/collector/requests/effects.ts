@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { entryFromApprovedRequest } from '../../shared/media/ledger.js';
 import type { ApprovalKind, ApprovalRequest } from '../store/index.js';
+import type { PolicyContent } from '../policy/current.js';
 import { approveSoftwareRequest } from '../policy/software-rules.js';
 
-import type { PolicyContent } from '../policy/current.js';
 export type { PolicyContent };
 
 /** How an approved request of one kind changes the policy. Pure: returns the new content. */
 export type PolicyEffect = (policy: PolicyContent, request: ApprovalRequest) => PolicyContent;
 
 /**
- * One effect per request kind. The removable-media and software issues own their effects; until
- * a kind's effect exists, approving it is refused rather than silently doing nothing.
+ * One effect per request kind: what an approval (承認) changes in the policy. An effect that cannot
+ * express the request throws, and decideRequest then refuses the approval before recording it.
  */
 export const POLICY_EFFECTS: Record<ApprovalKind, PolicyEffect> = {
   // The requested medium joins the ledger (外部記録媒体管理台帳) for the requester on the requesting PC,
