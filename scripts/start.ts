@@ -21,7 +21,8 @@ mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 const secretFile = `${dataDir}/local-enroll-secret`;
 if (!existsSync(secretFile)) {
   // A secret for this machine's own agent, kept beside the database (not for other PCs).
-  const secret = execFileSync(tsx, [collectorCli, 'enroll-secret', 'create', '--data', dataDir, '--label', 'npm start (this machine)'], { encoding: 'utf8' }).trim();
+  const created = execFileSync(tsx, [collectorCli, 'enroll-secret', 'create', '--data', dataDir, '--label', 'npm start (this machine)', '--json'], { encoding: 'utf8' });
+  const { secret } = JSON.parse(created) as { secret: string };
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
 }
 const secret = readFileSync(secretFile, 'utf8').trim();
