@@ -575,6 +575,20 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       await expect(store.touchDevice('not-an-id')).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('are seen when they send an inventory or events, in the same commit, never backwards', async () => {
+      const deviceId = await enroll();
+      const inventoryAt = clock.advance(HOUR);
+      await store.applyInventory(deviceId, {});
+      expect((await store.getDevice(deviceId))?.lastSeenAt).toBe(inventoryAt);
+      const eventsAt = clock.advance(HOUR);
+      await store.insertEvents(deviceId, [{ id: randomUUID(), type: 'agent.started', occurredAt: eventsAt, osUser: null, payload: {} }]);
+      expect((await store.getDevice(deviceId))?.lastSeenAt).toBe(eventsAt);
+      clock.advance(-2 * HOUR);
+      await store.insertEvents(deviceId, [{ id: randomUUID(), type: 'agent.started', occurredAt: eventsAt, osUser: null, payload: {} }]);
+      await store.applyInventory(deviceId, {});
+      expect((await store.getDevice(deviceId))?.lastSeenAt).toBe(eventsAt);
+    });
+
     it('are listed by hostname with OS, last seen and counts of software and events', async () => {
       const b = await enroll({ hostname: 'B-PC', platform: 'linux' });
       const a = await enroll({ hostname: 'A-PC' });

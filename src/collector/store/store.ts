@@ -83,7 +83,8 @@ export interface Store {
    * In one transaction: replaces the current data of each section sent with a new hash and
    * appends what changed to the history (software installed/removed/updated; other sections
    * changed with a field diff; a section's first data is a baseline, not per-item installs).
-   * Volatile sections (processes) are ignored. Concurrent calls for one device are serialised
+   * Volatile sections (processes) are ignored. Records that the device was seen now (as
+   * touchDevice, in the same commit). Concurrent calls for one device are serialised
    * so that history is neither lost nor duplicated. NotFoundError for an unknown device.
    */
   applyInventory(deviceId: string, upload: InventoryUpload): Promise<InventoryApplyResult>;
@@ -93,7 +94,8 @@ export interface Store {
   // --- events ---------------------------------------------------------------------------------
   /**
    * Stores a batch of the device's events, idempotent on event id: each distinct id is in exactly
-   * one list of the result. NotFoundError for an unknown device.
+   * one list of the result. Records that the device was seen now (in the same commit).
+   * NotFoundError for an unknown device.
    */
   insertEvents(deviceId: string, events: readonly AgentEvent[]): Promise<EventBatchResult>;
   /** Events newest first (by occurrence time, then id), optionally of one device and/or one type. */

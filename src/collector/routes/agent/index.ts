@@ -117,7 +117,6 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
       const claimed = body.hashes[name];
       return claimed !== undefined && !SECTIONS[name].volatile && stored[name] !== claimed;
     });
-    await store.touchDevice(device.id);
     return { stored: [...applied.applied, ...applied.unchanged], resend };
   });
 
@@ -125,7 +124,6 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     const device = deviceOf(request);
     const body = parseWith(EventBatch, request.body);
     const result = await store.insertEvents(device.id, body.events);
-    await store.touchDevice(device.id);
     return {
       acknowledged: [...result.accepted, ...result.duplicate],
       rejected: result.rejected.map((id) => ({ id, reason: 'This event id belongs to another device.' })),

@@ -682,6 +682,8 @@ export class SqlStore implements Store {
       // second one diffs against what the first stored.
       const device = await tx.one(`SELECT id FROM devices WHERE id = ?${tx.dialect.forUpdate}`, [isUuid(deviceId) ? deviceId : '']);
       if (!device) throw new NotFoundError('device');
+      // Seen now, in the same commit (a separate touch cost one more commit per check-in).
+      await tx.run('UPDATE devices SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)', [now, deviceId, now]);
       const result: InventoryApplyResult = { applied: [], unchanged: [], ignored: [...ignored], changes: 0 };
       if (incoming.length === 0) return result;
       const names = incoming.map(([name]) => name);
@@ -767,7 +769,11 @@ export class SqlStore implements Store {
         const found = await tx.all<{ id: string; device_id: string }>(`SELECT id, device_id FROM events WHERE id IN (${marks(part.length)})`, part);
         for (const row of found) owner.set(row.id, row.device_id);
       }
-      if (accepted.size > 0) await tx.run('UPDATE devices SET event_count = event_count + ? WHERE id = ?', [accepted.size, deviceId]);
+      // Seen now, in the same commit as the events.
+      await tx.run(
+        'UPDATE devices SET event_count = event_count + ?, last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ? THEN ? ELSE last_seen_at END WHERE id = ?',
+        [accepted.size, receivedAt, receivedAt, deviceId],
+      );
       const result: EventBatchResult = { accepted: [], duplicate: [], rejected: [] };
       for (const id of unique.keys()) {
         if (accepted.has(id)) result.accepted.push(id);
