@@ -5,41 +5,18 @@
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import si from 'systeminformation';
+import { SI_COLLECTOR_CALLS } from '../test/fixtures/si/calls.js';
+import { median } from './lib.js';
 
 const RUNS = 5;
 
 const calls: Record<string, () => Promise<unknown>> = {
-  system: () => si.system(),
-  uuid: () => si.uuid(),
-  bios: () => si.bios(),
-  baseboard: () => si.baseboard(),
-  chassis: () => si.chassis(),
-  cpu: () => si.cpu(),
-  mem: () => si.mem(),
-  memLayout: () => si.memLayout(),
-  diskLayout: () => si.diskLayout(),
-  blockDevices: () => si.blockDevices(),
-  fsSize: () => si.fsSize(),
-  networkInterfaces: () => si.networkInterfaces(),
-  networkGatewayDefault: () => si.networkGatewayDefault(),
-  graphics: () => si.graphics(),
-  battery: () => si.battery(),
-  osInfo: () => si.osInfo(),
-  users: () => si.users(),
-  printer: () => si.printer(),
-  usb: () => si.usb(),
-  processes: () => si.processes(),
+  ...SI_COLLECTOR_CALLS,
   // For comparison only; the collectors use neither.
   versions: () => si.versions(),
   getStaticData: () => si.getStaticData(),
   'node:os.networkInterfaces': () => Promise.resolve(networkInterfaces()),
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 const only = process.argv.slice(2);
 for (const [name, call] of Object.entries(calls)) {
