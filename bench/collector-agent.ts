@@ -3,6 +3,7 @@
 // section), a delta check-in and an event batch. Everything is derived from the agent's number,
 // so a run is reproducible and two agents differ the way two PCs of one office do.
 import { createHash } from 'node:crypto';
+import { canonicalOrder } from '../src/shared/canonical.js';
 import type { AgentEvent } from '../src/shared/events.js';
 import { SECTIONS, hashSection, type SectionMap, type SectionName, type SoftwareItem } from '../src/shared/inventory/index.js';
 import type { EnrollRequest, EventBatch, InventoryUpload } from '../src/shared/protocol/agent-api.js';
@@ -479,7 +480,8 @@ export function hashesOf(sections: Partial<SectionMap>): Partial<Record<SectionN
 /** The first upload of a PC: every section with its hash. */
 export function fullUpload(sections: SectionMap, hashes: Partial<Record<SectionName, string>>): InventoryUpload {
   const uploaded: Partial<SectionMap> = {};
-  for (const name of UPLOADED_SECTIONS) (uploaded as Record<string, unknown>)[name] = sections[name];
+  // In canonical key order, as the agent sends them (src/agent/agent.ts, deliverInventory).
+  for (const name of UPLOADED_SECTIONS) (uploaded as Record<string, unknown>)[name] = canonicalOrder(sections[name]);
   return { collectedAt: isoTime(NOW), agentVersion: AGENT_VERSION, hashes, sections: uploaded };
 }
 
@@ -516,7 +518,7 @@ export function deltaUpload(
     kind = 'posture';
   }
   return {
-    upload: { collectedAt: isoTime(NOW + 3_600_000), agentVersion: AGENT_VERSION, hashes: { ...hashes, ...hashesOf(changed) }, sections: changed },
+    upload: { collectedAt: isoTime(NOW + 3_600_000), agentVersion: AGENT_VERSION, hashes: { ...hashes, ...hashesOf(changed) }, sections: canonicalOrder(changed) },
     kind,
   };
 }

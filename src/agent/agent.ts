@@ -1,5 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { AgentEvent, type EventType } from '../shared/events.js';
+import { canonicalOrder } from '../shared/canonical.js';
 import { SECTIONS, SECTION_NAMES, type InventoryDocument, type SectionHashes, type SectionName } from '../shared/inventory/index.js';
 import { DEFAULT_POLICY, type PolicyDocument } from '../shared/policy.js';
 import { InventoryUpload, type ApprovalRequestView, type CreateApprovalRequest, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
@@ -405,7 +406,8 @@ export class Agent {
     // Send what changed; the collector answers with what it still lacks (a full resend when it lost everything).
     for (let attempt = 0; attempt < 3; attempt++) {
       const sections: Record<string, unknown> = {};
-      for (const name of wanted) sections[name] = full.sections[name];
+      // Canonical key order: the collector can then check each hash without canonicalising again.
+      for (const name of wanted) sections[name] = canonicalOrder(full.sections[name]);
       const result = await this.authed((auth) => client.uploadInventory(auth, { ...full, sections }));
       if (!result.ok) {
         if (result.failure.kind === 'bad-request' && result.failure.status !== null) {

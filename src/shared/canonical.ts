@@ -26,3 +26,15 @@ export function canonicalHash(value: unknown): string {
 export function sha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
+
+/**
+ * A copy of a JSON value whose objects hold their keys in canonical (RFC 8785) order, so that
+ * plain `JSON.stringify` of it is its canonical JSON. Agents send inventory sections this way:
+ * the collector then checks a section's hash over `JSON.stringify` of what arrived (native and
+ * flat) instead of canonicalising every upload again. Integer-like keys are the exception: JS
+ * objects always list them first in numeric order, so a section with several of them falls back
+ * to the collector's canonical path (still correct, only slower).
+ */
+export function canonicalOrder<T>(value: T): T {
+  return JSON.parse(canonicalJson(value)) as T;
+}

@@ -3,11 +3,13 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/collector/auth/agent-keys.js';
 import type { Store } from '../../src/collector/store/index.js';
+import { canonicalOrder } from '../../src/shared/canonical.js';
 import { AGENT_LIMITS, AGENT_ROUTES, ApiError } from '../../src/shared/protocol/agent-api.js';
 import {
   agentEvent,
   approvalRequestBody,
   createEnrollSecret,
+  dpkgItem,
   enrollAgent,
   enrollBody,
   inventoryUpload,
@@ -210,6 +212,21 @@ describe.each(backends)('bad input to the agent API on $name', (backend) => {
     expect(reply.status, reply.text).toBe(200);
     const [stored] = await store.listEvents({ deviceId: agent.agentId });
     expect(stored).toMatchObject({ id: event.id, osUser: 'yamada\ufffdtaro', payload: { file: '議事録\ufffd.docx', note: '\ufffd' } });
+  });
+
+  it('stores hostile text in an inventory as valid text, whether or not the sections come in canonical key order', async () => {
+    const scan = recordedInventory().sections;
+    const item = { ...dpkgItem('bad\u0000name', '1.0\ud800'), id: 'dpkg:bad\u0000name', publisher: '議事録\udfff' };
+    for (const ordered of [true, false]) {
+      const sections = { ...scan, software: [item], os: { ...scan.os!, name: `Debian\u0000${ordered ? 'A' : 'B'}` } };
+      const upload = inventoryUpload(sections, ['software', 'os']);
+      const body = ordered ? { ...upload, sections: canonicalOrder(upload.sections) } : upload;
+      const reply = await sendJson(collector.url, AGENT_ROUTES.inventory, body, agent.auth);
+      expect(reply.status, reply.text).toBe(200);
+      const stored = await store.getInventory(agent.agentId);
+      expect(stored?.sections.software).toEqual([{ ...item, id: 'dpkg:bad\ufffdname', name: 'bad\ufffdname', packageName: 'bad\ufffdname', version: '1.0\ufffd', publisher: '議事録\ufffd' }]);
+      expect(stored?.sections.os?.name).toBe(`Debian\ufffd${ordered ? 'A' : 'B'}`);
+    }
   });
 
   it('answers unknown routes and methods with 404, not 5xx', async () => {

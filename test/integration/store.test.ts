@@ -612,8 +612,9 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       expect(await store.getSectionHashes(deviceId)).toEqual({});
       const upload = { software: section([EDGE, ICHITARO]), memory: section(memory(16, ['BANK 0', 'BANK 2'])), os: section(os('SOUMU-PC014')) };
       const result = await store.applyInventory(deviceId, upload);
-      expect(result).toEqual({ applied: ['software', 'memory', 'os'], unchanged: [], ignored: [], changes: 3 });
-      expect(await store.getSectionHashes(deviceId)).toEqual({ software: upload.software.hash, memory: upload.memory.hash, os: upload.os.hash });
+      const stored = { software: upload.software.hash, memory: upload.memory.hash, os: upload.os.hash };
+      expect(result).toEqual({ applied: ['software', 'memory', 'os'], unchanged: [], ignored: [], changes: 3, hashes: stored });
+      expect(await store.getSectionHashes(deviceId)).toEqual(stored);
       const changes = await store.listChanges(deviceId);
       expect(changes.map((c) => [c.kind, c.section])).toEqual([
         ['section.added', 'os'],
@@ -664,9 +665,20 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       await store.applyInventory(deviceId, upload);
       clock.advance(HOUR);
       const result = await store.applyInventory(deviceId, upload);
-      expect(result).toEqual({ applied: [], unchanged: ['software', 'os'], ignored: [], changes: 0 });
+      expect(result).toEqual({ applied: [], unchanged: ['software', 'os'], ignored: [], changes: 0, hashes: { software: upload.software.hash, os: upload.os.hash } });
       expect(await store.listChanges(deviceId)).toHaveLength(2);
       expect((await store.getInventory(deviceId))?.updatedAt.os).not.toBe(clock.iso());
+    });
+
+    it('answers with every section hash it holds for the device, also those not in the upload', async () => {
+      const deviceId = await enroll();
+      const first = { software: section([EDGE]), memory: section(memory(16, ['BANK 0'])) };
+      await store.applyInventory(deviceId, first);
+      const nextOs = section(os('PC'));
+      const result = await store.applyInventory(deviceId, { os: nextOs });
+      expect(result.hashes).toEqual({ software: first.software.hash, memory: first.memory.hash, os: nextOs.hash });
+      expect(result.hashes).toEqual(await store.getSectionHashes(deviceId));
+      expect((await store.applyInventory(deviceId, {})).hashes).toEqual(result.hashes);
     });
 
     it('records a hardware change with the fields that changed', async () => {

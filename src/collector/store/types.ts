@@ -79,7 +79,12 @@ export interface Device {
 
 /** The new data of changed sections, each with the hash the agent computed (hashSection). */
 export type InventoryUpload = {
-  [N in SectionName]?: { hash: string; data: SectionData<N> };
+  /**
+   * `clean: true` is the caller's word that no string in `data` holds U+0000 or a lone surrogate
+   * (checked on its JSON text): the store then keeps `data` as it is instead of copying it to
+   * replace them (see storableText).
+   */
+  [N in SectionName]?: { hash: string; data: SectionData<N>; clean?: boolean };
 };
 
 export interface InventoryApplyResult {
@@ -91,6 +96,8 @@ export interface InventoryApplyResult {
   ignored: SectionName[];
   /** How many history entries were appended. */
   changes: number;
+  /** Every section hash stored for the device once the upload is applied (what `getSectionHashes` would read next). */
+  hashes: SectionHashes;
 }
 
 export interface StoredInventory {

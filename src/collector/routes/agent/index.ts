@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SECTIONS, SECTION_NAMES } from '../../../shared/inventory/index.js';
-import { hashSectionNative } from '../../inventory/hash.js';
+import { checkSectionHash } from '../../inventory/hash.js';
 import {
   AGENT_ROUTES,
   CreateApprovalRequest,
@@ -100,22 +100,22 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
   app.post(AGENT_ROUTES.inventory, { preHandler: authenticate }, async (request): Promise<InventoryUploadResponse> => {
     const device = deviceOf(request);
     const body = parseWith(InventoryUpload, request.body);
-    const upload: Record<string, { hash: string; data: unknown }> = {};
+    // The sections as they arrived: what the agent hashed, in its key order (see checkSectionHash).
+    const wire = (request.body as { sections: Record<string, unknown> }).sections;
+    const upload: Record<string, { hash: string; data: unknown; clean: boolean }> = {};
     for (const name of SECTION_NAMES) {
       const data = body.sections[name];
       if (data === undefined || SECTIONS[name].volatile) continue;
-      const claimed = body.hashes[name];
-      const actual = hashSectionNative(data);
-      if (claimed !== actual) {
-        throw new HttpError(400, 'hash_mismatch', `Section ${name}: the hash sent does not match its data (expected ${actual}).`);
+      const check = checkSectionHash(wire[name], body.hashes[name]);
+      if (!check.ok) {
+        throw new HttpError(400, 'hash_mismatch', `Section ${name}: the hash sent does not match its data (expected ${check.expected}).`);
       }
-      upload[name] = { hash: actual, data };
+      upload[name] = { hash: check.hash, data, clean: check.clean };
     }
     const applied = await store.applyInventory(device.id, upload as StoreUpload);
-    const stored = await store.getSectionHashes(device.id);
     const resend = SECTION_NAMES.filter((name) => {
       const claimed = body.hashes[name];
-      return claimed !== undefined && !SECTIONS[name].volatile && stored[name] !== claimed;
+      return claimed !== undefined && !SECTIONS[name].volatile && applied.hashes[name] !== claimed;
     });
     return { stored: [...applied.applied, ...applied.unchanged], resend };
   });

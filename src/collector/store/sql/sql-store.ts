@@ -674,7 +674,7 @@ export class SqlStore implements Store {
       }
       const hash = requireSha256(section.hash, `hash of ${name}`);
       if (INGESTION[name].history === 'software' && !Array.isArray(section.data)) throw new InvalidInputError('software must be a list of items');
-      incoming.push([name, { hash, data: storableValue(section.data) }]);
+      incoming.push([name, { hash, data: section.clean === true ? section.data : storableValue(section.data) }]);
     }
     const now = this.now();
     return this.db.transaction(async (tx) => {
@@ -684,13 +684,18 @@ export class SqlStore implements Store {
       if (!device) throw new NotFoundError('device');
       // Seen now, in the same commit (a separate touch cost one more commit per check-in).
       await tx.run('UPDATE devices SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)', [now, deviceId, now]);
-      const result: InventoryApplyResult = { applied: [], unchanged: [], ignored: [...ignored], changes: 0 };
-      if (incoming.length === 0) return result;
+      const result: InventoryApplyResult = { applied: [], unchanged: [], ignored: [...ignored], changes: 0, hashes: {} };
+      // Every section's hash (the caller's answer names what is missing), data only where it is
+      // about to be compared: one query instead of a second round trip after the upload.
       const names = incoming.map(([name]) => name);
-      const currentRows = await tx.all<SectionRow>(
-        `SELECT section, hash, data, updated_at FROM inventory_sections WHERE device_id = ? AND section IN (${marks(names.length)})`,
-        [deviceId, ...names],
+      const currentRows = await tx.all<{ section: string; hash: string; data: string | null }>(
+        names.length === 0
+          ? 'SELECT section, hash, NULL AS data FROM inventory_sections WHERE device_id = ?'
+          : `SELECT section, hash, CASE WHEN section IN (${marks(names.length)}) THEN data END AS data FROM inventory_sections WHERE device_id = ?`,
+        names.length === 0 ? [deviceId] : [...names, deviceId],
       );
+      for (const row of currentRows) if (isSectionName(row.section)) result.hashes[row.section] = row.hash;
+      if (incoming.length === 0) return result;
       const current = new Map(currentRows.map((row) => [row.section, row]));
       const changes: InventoryChangeDraft[] = [];
       for (const [name, next] of incoming) {
@@ -717,6 +722,7 @@ export class SqlStore implements Store {
         if (name === 'os') await updateOsFields(tx, deviceId, next.data as SectionData<'os'>);
         changes.push(...plan.changes);
         result.applied.push(name);
+        result.hashes[name] = next.hash;
       }
       await tx.insert(
         'inventory_changes',
