@@ -293,7 +293,7 @@ describe('LinuxMediaSource', () => {
     expect(run.calls).toContain('udevadm info --query=property --name=/dev/sdb');
   });
 
-  it('waits for udev to read the file systems before deciding (so media.inserted carries the volumes); a unique serial waits at most 2 s, others 5 s', async () => {
+  it('lists a disk with a unique serial at once, pending until its file systems are read (at most 2 s); holds others back until read (at most 5 s)', async () => {
     // The kernel shows the disks before udev has read their file systems (no FSTYPE yet).
     const doc = { blockdevices: [
       { name: 'sda', path: '/dev/sda', type: 'disk', rm: true, hotplug: true, tran: 'usb', serial: '1-0000:00:01.0-2', size: 33554432, mountpoints: [null], children: [{ name: 'sda1', path: '/dev/sda1', type: 'part', fstype: null, size: 33000000, mountpoints: [null] }] },
@@ -303,18 +303,19 @@ describe('LinuxMediaSource', () => {
     vi.spyOn(Date, 'now').mockImplementation(() => now);
     const run: CommandRunner = async (file) => ({ code: file === 'lsblk' ? 0 : 1, stdout: Buffer.from(file === 'lsblk' ? JSON.stringify(doc) : ''), stderr: Buffer.alloc(0) });
     const source = new LinuxMediaSource({ run, sysfs: emptySysfs, readMountInfo: async () => '', udisks: false });
-    expect((await source.list()).map((m) => m.instance)).toEqual([]);
+    // The unique serial is its key: it can be decided now. The port-path serial needs its volumes.
+    expect((await source.list()).map((m) => [m.instance, m.pending ?? false])).toEqual([['sdb#-', true]]);
     expect(source.settling()).toBe(true);
-    // udev is slow: after 2 s the medium with a unique serial is decided anyway, the other still waits.
+    // udev is slow: after 2 s the medium with a unique serial is described with what is known, the other still waits.
     now += 2_100;
-    expect((await source.list()).map((m) => m.instance)).toEqual(['sdb#-']);
+    expect((await source.list()).map((m) => [m.instance, m.pending ?? false])).toEqual([['sdb#-', false]]);
     expect(source.settling()).toBe(true);
     // udev has read the file systems: both are listed, the port-path serial with its composite key.
     doc.blockdevices[0]!.children[0]!.fstype = 'vfat' as never;
     doc.blockdevices[1]!.children[0]!.fstype = 'vfat' as never;
     now += 300;
     const later = await source.list();
-    expect(later.map((m) => [m.instance, m.identity.serialStatus])).toEqual([['sda#-', 'suspect'], ['sdb#-', 'unique']]);
+    expect(later.map((m) => [m.instance, m.identity.serialStatus, m.pending ?? false])).toEqual([['sda#-', 'suspect', false], ['sdb#-', 'unique', false]]);
     expect(source.settling()).toBe(false);
     // An unformatted partition is not waited for forever.
     doc.blockdevices[0]!.children[0]!.fstype = null as never;

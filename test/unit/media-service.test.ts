@@ -254,6 +254,74 @@ describe('MediaService', () => {
     await h.service.stop();
   });
 
+  it('a medium still being described (pending) is decided and blocked at once; its events wait for its volumes', async () => {
+    const h = await harness({ answer: { action: 'request', request: { reason: '業務で使用', until: null } } });
+    await h.policy('block');
+    await h.start();
+    // The kernel has shown the disk; udev has not read its file systems yet.
+    const pending = (m: Medium): Medium => ({ ...m, pending: true });
+    h.source.media = [pending(medium('sdb#7', { volumes: [] }))];
+    await h.service.settle();
+    expect(h.service.snapshot()).toMatchObject([{ instance: 'sdb#7', decision: { verdict: 'denied', action: 'block' }, blocked: true }]);
+    expect(h.events).toEqual([]);
+    expect(h.prompts).toEqual([]);
+    expect(h.source.calls).toEqual([]);
+
+    // Mounted before the agent knows its volumes (a person typing mount): unmounted at once.
+    h.source.media = [pending(medium('sdb#7', {}, ['/media/x']))];
+    await h.service.settle();
+    expect(h.source.calls).toEqual(['eject sdb#7']);
+    expect(h.events).toEqual([]);
+
+    // udev is done: the insertion is recorded with the volumes, then the block with every step taken.
+    h.source.media = [medium('sdb#7')];
+    await h.service.settle();
+    expect(h.events.map((e) => e.type).slice(0, 2)).toEqual(['media.inserted', 'media.blocked']);
+    expect(h.of('media.inserted')[0]!.payload).toMatchObject({ seen: 'arrived', decision: { action: 'block' }, medium: { volumes: [{ label: '広報課', volumeId: '3A4F8CB4' }] } });
+    expect(h.of('media.blocked')[0]!.payload).toMatchObject({ cause: 'arrival', enforced: true, steps: [{ step: 'unmount', ok: true }, { step: 'unmount', ok: true }] });
+    await waitFor(() => h.prompts.length === 1 && h.of('request.created').length === 1);
+
+    // The desktop mounts it afterwards: unmounted again (remounted), without a second prompt.
+    h.source.media = [medium('sdb#7', {}, ['/media/x'])];
+    await h.service.settle();
+    expect(h.of('media.blocked')[1]!.payload).toMatchObject({ cause: 'remounted', enforced: true });
+    expect(h.prompts).toHaveLength(1);
+    await h.service.stop();
+  });
+
+  it('a pending medium pulled out before it was described still gets its insertion, before its removal', async () => {
+    const h = await harness();
+    await h.policy('audit');
+    await h.start();
+    h.source.media = [{ ...medium('sdc#8', { volumes: [] }), pending: true }];
+    await h.service.settle();
+    expect(h.events).toEqual([]);
+    h.source.media = [];
+    await h.service.settle();
+    expect(h.events.map((e) => e.type)).toEqual(['media.inserted', 'media.removed']);
+    expect(h.of('media.removed')[0]!.payload).toMatchObject({ instance: 'sdc#8' });
+    await h.service.stop();
+  });
+
+  it('a pending medium allowed by the ledger is recorded, announced and recorded-from once described', async () => {
+    const mount = tempMount();
+    const stick = medium('sdb#9', {}, [mount]);
+    const h = await harness();
+    await h.policy('block', [registration(stick)]);
+    await h.start();
+    h.source.media = [{ ...medium('sdb#9', { volumes: [] }), pending: true }];
+    await h.service.settle();
+    expect(h.service.snapshot()).toMatchObject([{ decision: { verdict: 'allowed' }, blocked: false, recording: [] }]);
+    expect(h.notices).toEqual([]);
+    h.source.media = [stick];
+    await h.service.settle();
+    expect(h.of('media.inserted')[0]!.payload).toMatchObject({ decision: { verdict: 'allowed', ledgerNumber: 'USB-0012' } });
+    expect(h.notices[0]).toMatchObject({ title: '登録媒体 USB-0012 が接続されました' });
+    expect(h.service.snapshot()[0]).toMatchObject({ recording: [mount] });
+    expect(h.source.calls).toEqual([]);
+    await h.service.stop();
+  });
+
   it('block mode when ejecting fails: recorded as not enforced, and the prompt says so', async () => {
     const h = await harness();
     h.source.ejectOk = false;

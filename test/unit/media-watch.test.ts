@@ -46,7 +46,7 @@ class FakeSource implements MediaSource {
   }
 }
 
-const fast = { pollMs: 10, hotPollMs: 5, hotMs: 200, debounceMs: 5, fullRefreshMs: 60_000, listWithoutSignatureMs: 20 };
+const fast = { pollMs: 10, hotPollMs: 5, hotMs: 200, debounceMs: 5, fullRefreshMs: 60_000, listWithoutSignatureMs: 20, livePollMs: 60_000, liveDebounceMs: 1 };
 const until = async (check: () => boolean, ms = 2000) => {
   const end = Date.now() + ms;
   while (!check()) {
@@ -136,6 +136,57 @@ describe('MediaWatcher', () => {
     const lists = source.lists;
     await new Promise((r) => setTimeout(r, 400));
     expect(source.lists - lists).toBeLessThanOrEqual(1);
+    await watcher.stop();
+  });
+
+  it('with the source\'s own notifications: lists when notified, polls only as a slow safety net, and polls fast again when they stop', async () => {
+    const source = new FakeSource();
+    let notify: (() => void) | null = null;
+    let live = { devices: true, mounts: true };
+    const liveSource = Object.assign(source, {
+      watch: async (changed: () => void) => {
+        notify = changed;
+        return live;
+      },
+      live: () => live,
+      unwatched: false,
+      unwatch: async () => void (liveSource.unwatched = true),
+    });
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(liveSource, async (c) => void batches.push(c), { ...fast, usbEvents: null, log: silentLog });
+    await watcher.start();
+    expect(watcher.live()).toBe(true);
+    expect(watcher.startedLive()).toBe(true);
+    // After the first poll, a signature change alone waits for the slow safety poll (60 s here): no listing.
+    await new Promise((r) => setTimeout(r, 30));
+    source.media = [medium('sdb#1', 'AAAA1111')];
+    source.signatureValue = 'b';
+    await new Promise((r) => setTimeout(r, 80));
+    expect(batches).toHaveLength(1);
+    // A notification lists at once.
+    notify!();
+    await until(() => batches.length >= 2);
+    expect(batches[1]!.arrived.map((m) => m.instance)).toEqual(['sdb#1']);
+    // The notifiers died: the signature poll takes over again (10 ms here).
+    live = { devices: false, mounts: true };
+    notify!();
+    source.media = [];
+    source.signatureValue = 'c';
+    await until(() => batches.length >= 3);
+    expect(batches[2]!.removed.map((m) => m.instance)).toEqual(['sdb#1']);
+    await watcher.stop();
+    expect(liveSource.unwatched).toBe(true);
+  });
+
+  it('a pending medium that becomes complete is reported as changed even when nothing else differs', async () => {
+    const source = new FakeSource();
+    source.media = [{ ...medium('sdb#1', 'AAAA1111'), pending: true }];
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: null, log: silentLog });
+    await watcher.start();
+    source.media = [medium('sdb#1', 'AAAA1111')];
+    await watcher.refreshNow();
+    expect(batches[1]!.changed.map((c) => [c.before.pending, c.after.pending])).toEqual([[true, undefined]]);
     await watcher.stop();
   });
 

@@ -43,6 +43,12 @@ interface Tracked {
   prompting: boolean;
   requestId: string | null;
   ejectedByUser: boolean;
+  /**
+   * Decided, but media.inserted not yet recorded: the OS is still reading its volumes. The
+   * decision stands (the key does not depend on them) and a block is enforced already; the event,
+   * the prompt and the take-out record wait until the medium is described in full.
+   */
+  unrecorded: { seen: 'present' | 'arrived'; steps: EnforcementStep[] } | null;
 }
 
 /** The local calendar day (validity is in the PC's days, as people read 使用期限). */
@@ -89,7 +95,7 @@ export class MediaService implements AgentService {
 
   async start(ctx: ServiceContext): Promise<void> {
     this.ctx = ctx;
-    this.source = this.options.source ?? (await mediaSourceFor(currentPlatform(), (m, d) => ctx.log.warn(m, d)));
+    this.source = this.options.source ?? (await mediaSourceFor(currentPlatform(), ctx.log));
     let usb: UsbEvents | null = null;
     if (this.options.usbEvents === undefined || this.options.usbEvents === 'auto') {
       const loaded = loadUsbEvents();
@@ -97,9 +103,16 @@ export class MediaService implements AgentService {
       else ctx.log.warn('removable media: the native USB watcher (usb-detection) is not available; polling instead', { reason: loaded.reason });
     } else usb = this.options.usbEvents;
     const watch = { ...DEFAULT_WATCH, ...this.options.watch };
-    ctx.log.info('removable media: watching', { source: this.source.name, usbEvents: usb !== null, pollMs: watch.pollMs, mode: this.mode, ledgerEntries: this.ledger.length });
     const watcher = new MediaWatcher(this.source, (changes) => this.serial(() => this.onChanges(changes)), { ...watch, usbEvents: usb, log: ctx.log });
     this.watcher = watcher;
+    const source = this.source;
+    const watching = () => {
+      const live = source.live?.() ?? null;
+      const events = live !== null && live.devices && live.mounts;
+      ctx.log.info('removable media: watching', {
+        source: source.name, usbEvents: usb !== null, osEvents: live, pollMs: events ? watch.livePollMs : watch.pollMs, mode: this.mode, ledgerEntries: this.ledger.length,
+      });
+    };
     // Media already plugged in are decided under the policy in force: the agent hands over its
     // stored policy right after start, so wait for it briefly (on a first run there is none yet,
     // and the default audit mode applies until the collector's policy arrives).
@@ -111,6 +124,7 @@ export class MediaService implements AgentService {
         });
     this.startup = policyKnown
       .then(() => watcher.start())
+      .then(watching)
       .catch((error: unknown) => ctx.log.error('removable media: watching could not start', { error: error instanceof Error ? error.message : String(error) }));
     if (this.policySeen) await this.startup;
     const recheck = this.options.recheckMs ?? 60_000;
@@ -186,19 +200,55 @@ export class MediaService implements AgentService {
   private async arrived(medium: Medium, initial: boolean): Promise<void> {
     const ctx = this.ctx!;
     const decision = this.evaluate(medium);
-    const t: Tracked = { medium, decision, since: Date.now(), blocked: false, readOnlyEnforced: false, recorders: new Map(), prompting: false, requestId: null, ejectedByUser: false };
+    const seen = initial ? 'present' : 'arrived';
+    const t: Tracked = {
+      medium, decision, since: Date.now(), blocked: false, readOnlyEnforced: false, recorders: new Map(), prompting: false, requestId: null, ejectedByUser: false,
+      unrecorded: medium.pending ? { seen, steps: [] } : null,
+    };
     this.tracked.set(medium.instance, t);
     ctx.log.info('removable medium decided', {
       instance: medium.instance, key: medium.identity.key, product: medium.identity.product, serialStatus: medium.identity.serialStatus,
-      verdict: decision.verdict, reason: decision.reason, action: decision.action, ledgerNumber: decision.ledgerNumber, mode: this.mode, seen: initial ? 'present' : 'arrived',
+      verdict: decision.verdict, reason: decision.reason, action: decision.action, ledgerNumber: decision.ledgerNumber, mode: this.mode, seen,
+      ...(medium.pending ? { volumes: 'pending' } : {}),
     });
-    const inserted: MediaInsertedPayload = { medium: identityForEvent(medium.identity), instance: medium.instance, mode: this.mode, decision: decisionPayload(decision), seen: initial ? 'present' : 'arrived' };
+    if (t.unrecorded) {
+      // Blocked from this moment: whatever of it gets mounted before it is fully described is unmounted.
+      if (decision.action === 'block') {
+        t.blocked = true;
+        await this.unmountWhileUnrecorded(t);
+      }
+      return;
+    }
+    await this.recordArrival(t, seen);
+  }
+
+  /** media.inserted with the full identity, then the decision's action (prompt, block, take-out record). */
+  private async recordArrival(t: Tracked, seen: 'present' | 'arrived', earlier: EnforcementStep[] = []): Promise<void> {
+    const ctx = this.ctx!;
+    t.unrecorded = null;
+    const inserted: MediaInsertedPayload = { medium: identityForEvent(t.medium.identity), instance: t.medium.instance, mode: this.mode, decision: decisionPayload(t.decision), seen };
     // Enforce without waiting for the event to reach the disk: the event is durable either way, the medium must go at once.
-    await Promise.all([ctx.record('media.inserted', inserted), this.act(t, 'arrival')]);
+    await Promise.all([ctx.record('media.inserted', inserted), this.act(t, 'arrival', earlier)]);
+  }
+
+  /** A blocked medium not yet described in full was mounted: unmount it now; the steps go into its media.blocked. */
+  private async unmountWhileUnrecorded(t: Tracked): Promise<void> {
+    if (!t.unrecorded || !t.medium.identity.volumes.some((v) => v.mountPoints.length > 0)) return;
+    const steps = await this.source!.unmount(t.medium);
+    t.unrecorded.steps.push(...steps.slice(0, 32));
+    this.ctx!.log.info('removable medium unmounted before it was fully described', { instance: t.medium.instance, steps: steps.map((s) => ({ step: s.step, target: s.target, ok: s.ok, problem: s.problem })) });
+    this.watcher?.markStale(t.medium.instance);
   }
 
   private async removed(medium: Medium): Promise<void> {
     const t = this.tracked.get(medium.instance);
+    // Pulled before it was fully described: its insertion is recorded with what is known, so that
+    // every removal has its insertion.
+    if (t?.unrecorded) {
+      const { seen } = t.unrecorded;
+      t.unrecorded = null;
+      await this.ctx!.record('media.inserted', { medium: identityForEvent(t.medium.identity), instance: t.medium.instance, mode: this.mode, decision: decisionPayload(t.decision), seen } satisfies MediaInsertedPayload);
+    }
     this.tracked.delete(medium.instance);
     if (t) await this.stopRecorders(t, true);
     this.ctx!.log.info('removable medium removed', { instance: medium.instance, key: medium.identity.key });
@@ -216,6 +266,19 @@ export class MediaService implements AgentService {
   private async changedFacts(after: Medium): Promise<void> {
     const t = this.tracked.get(after.instance);
     if (!t) return this.arrived(after, false);
+    if (t.unrecorded) {
+      t.medium = after;
+      if (after.pending) {
+        if (t.blocked) await this.unmountWhileUnrecorded(t);
+        return;
+      }
+      // Described in full now. Its key normally stands; should it have changed (another medium
+      // with its serial came meanwhile), the decision follows the final key.
+      t.decision = this.evaluate(after);
+      if (t.decision.action !== 'block') t.blocked = false;
+      await this.recordArrival(t, t.unrecorded.seen, t.unrecorded.steps);
+      return;
+    }
     // A mount point that was not mounted before is a new file system there: a recorder left on the
     // directory underneath must not be kept.
     const before = new Set(t.medium.identity.volumes.flatMap((v) => v.mountPoints));
@@ -252,7 +315,12 @@ export class MediaService implements AgentService {
     this.agentId = await this.ctx.agentId().catch(() => null);
     for (const t of [...this.tracked.values()]) {
       const decision = this.evaluate(t.medium);
-      if (decision.verdict !== t.decision.verdict || decision.action !== t.decision.action) await this.transition(t, decision, 'policy');
+      if (t.unrecorded) {
+        // Not yet recorded: the new decision is what will be recorded and acted on once it is described.
+        t.decision = decision;
+        t.blocked = decision.action === 'block';
+        if (t.blocked) await this.unmountWhileUnrecorded(t);
+      } else if (decision.verdict !== t.decision.verdict || decision.action !== t.decision.action) await this.transition(t, decision, 'policy');
       else t.decision = decision;
     }
     if (cause === 'policy') this.watcher?.refreshSoon();
@@ -285,8 +353,8 @@ export class MediaService implements AgentService {
     await this.act(t, cause);
   }
 
-  /** Carries out the decision's action for a medium. */
-  private async act(t: Tracked, cause: 'arrival' | 'policy' | 'remounted'): Promise<void> {
+  /** Carries out the decision's action for a medium (`earlier`: unmounts already done for it, reported with a block). */
+  private async act(t: Tracked, cause: 'arrival' | 'policy' | 'remounted', earlier: EnforcementStep[] = []): Promise<void> {
     const ctx = this.ctx!;
     const lang = ctx.ui.lang();
     switch (t.decision.action) {
@@ -321,7 +389,7 @@ export class MediaService implements AgentService {
         return;
       }
       case 'block':
-        await this.block(t, cause === 'arrival' ? 'arrival' : cause);
+        await this.block(t, cause === 'arrival' ? 'arrival' : cause, earlier);
         return;
     }
   }

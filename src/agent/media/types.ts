@@ -8,6 +8,18 @@ export interface Medium {
   instance: string;
   /** What enforcement acts on: /dev/sdb, disk4, or the Windows disk number with its USB device instance id. */
   handle: { disk: string; deviceInstanceId: string | null };
+  /**
+   * True while the OS is still reading the medium's volumes (udev's file-system probe). Only a
+   * medium whose key is already final (a unique serial) is listed so: it can be decided at once,
+   * and the watcher lists it again, complete, within a bounded wait.
+   */
+  pending?: boolean;
+}
+
+/** Which of a source's own change notifications run (the watcher polls for what does not). */
+export interface SourceLiveStatus {
+  devices: boolean;
+  mounts: boolean;
 }
 
 /**
@@ -27,6 +39,15 @@ export interface MediaSource {
   remountReadOnly(medium: Medium): Promise<EnforcementStep[]>;
   /** True when the last listing saw a medium the OS had not finished describing: the watcher lists again shortly. */
   settling?(): boolean;
+  /**
+   * Starts the OS's own change notifications, where the source has them (Linux: udevadm monitor
+   * and findmnt --poll): `changed` is called whenever media or mounts may have changed, and the
+   * watcher then lists. Resolves with what runs; `live` says it again later (a notifier can die
+   * and come back), and the watcher polls for whatever is not live.
+   */
+  watch?(changed: () => void): Promise<SourceLiveStatus>;
+  live?(): SourceLiveStatus;
+  unwatch?(): Promise<void>;
 }
 
 /** How one enforcement command ended, from its exit code and messages (parsed per OS from recorded output). */

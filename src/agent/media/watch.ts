@@ -26,6 +26,13 @@ export interface WatchOptions {
   fullRefreshMs: number;
   /** Listing interval when the source has no cheap signature. */
   listWithoutSignatureMs: number;
+  /**
+   * While the source's own notifications run (Linux: udevadm monitor and findmnt --poll), the
+   * signature is still read this often, as a safety net should a notifier stall without dying.
+   */
+  livePollMs: number;
+  /** Notifications within this window become one listing (one plug gives a few block events at once). */
+  liveDebounceMs: number;
   usbEvents: UsbEvents | null;
   log: AgentLog;
 }
@@ -37,18 +44,23 @@ export const DEFAULT_WATCH: Omit<WatchOptions, 'usbEvents' | 'log'> = {
   debounceMs: 40,
   fullRefreshMs: 30_000,
   listWithoutSignatureMs: 3_000,
+  livePollMs: 15_000,
+  liveDebounceMs: 5,
 };
 
 /** Pause between listings while a medium is still being described (udev reading its file systems). */
 const SETTLE_RETRY_MS = 150;
 
-const fingerprint = (m: Medium) => canonicalJson(m.identity);
+// Pending is part of it: a medium whose description completes without any visible change (no
+// volume at all) must still be reported as changed once it is complete.
+const fingerprint = (m: Medium) => canonicalJson({ identity: m.identity, pending: m.pending === true });
 
 /**
- * Watches the media present: USB hot-plug events when the native watcher loaded, and always a
- * cheap poll of the OS's signature; a change (or a USB event) leads to one debounced listing, and
- * the difference to the previous listing goes to the handler, one batch at a time. Memory is
- * bounded by what is plugged in: triggers collapse into one pending flag, never a queue.
+ * Watches the media present: the source's own notifications where it has them (then the poll of
+ * its signature is only a slow safety net), else USB hot-plug events when the native watcher
+ * loaded and a cheap poll of the OS's signature; a change leads to one debounced listing, and the
+ * difference to the previous listing goes to the handler, one batch at a time. Memory is bounded
+ * by what is plugged in: triggers collapse into one pending flag, never a queue.
  */
 export class MediaWatcher {
   private known = new Map<string, Medium>();
@@ -67,6 +79,7 @@ export class MediaWatcher {
   private stale = new Set<string>();
   /** Until the first listing succeeds, what it finds was already there. */
   private initialPending = true;
+  private liveAtStart = false;
 
   constructor(
     private readonly source: MediaSource,
@@ -84,8 +97,27 @@ export class MediaWatcher {
     if (this.running) return;
     this.running = true;
     this.options.usbEvents?.start((kind, device) => this.onUsbEvent(kind, device));
+    if (this.source.watch) {
+      try {
+        const status = await this.source.watch(() => this.refreshSoon(this.options.liveDebounceMs));
+        this.liveAtStart = status.devices && status.mounts;
+      } catch (error) {
+        this.options.log.warn('removable media: the source\'s own notifications could not start; polling instead', { source: this.source.name, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
     await this.refresh();
     this.schedulePoll(0);
+  }
+
+  /** True while the source's own notifications cover devices and mounts (then polling is only a safety net). */
+  live(): boolean {
+    const status = this.source.live?.();
+    return status !== undefined && status.devices && status.mounts;
+  }
+
+  /** Whether the source's notifications were running when watching started (logs, the benchmark). */
+  startedLive(): boolean {
+    return this.liveAtStart;
   }
 
   async stop(): Promise<void> {
@@ -95,18 +127,19 @@ export class MediaWatcher {
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.timer = this.pollTimer = this.settleTimer = null;
     this.options.usbEvents?.stop();
+    await this.source.unwatch?.().catch(() => {});
     await this.refreshing?.catch(() => {});
   }
 
-  /** Asks for a listing soon (debounced): after a USB event, a policy change, or a test. */
-  refreshSoon(): void {
+  /** Asks for a listing soon (debounced): after a USB event, a source notification, a policy change, or a test. */
+  refreshSoon(debounceMs = this.options.debounceMs): void {
     if (!this.running) return;
     this.dirty = true;
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.runRefresh();
-    }, this.options.debounceMs);
+    }, debounceMs);
     this.timer.unref();
   }
 
@@ -137,9 +170,11 @@ export class MediaWatcher {
   }
 
   private onUsbEvent(kind: 'add' | 'remove', device: UsbDeviceEvent): void {
-    this.hotUntil = Date.now() + this.options.hotMs;
     if (kind === 'remove' && device.serialNumber) this.removedSerials.add(device.serialNumber.trim().replace(/\s+/g, '_').toUpperCase());
     if (this.removedSerials.size > 256) this.removedSerials.clear();
+    // The source's own notifications say when the block device comes or goes.
+    if (this.live()) return;
+    this.hotUntil = Date.now() + this.options.hotMs;
     this.refreshSoon();
     // The poll loop may be sleeping for the idle interval: wake it to poll fast.
     this.schedulePoll(this.options.hotPollMs);
@@ -156,7 +191,8 @@ export class MediaWatcher {
     this.pollTimer = null;
     if (!this.running) return;
     const now = Date.now();
-    const hot = now < this.hotUntil;
+    const live = this.live();
+    const hot = !live && now < this.hotUntil;
     let signature: string | null = null;
     try {
       signature = await this.source.signature();
@@ -165,13 +201,14 @@ export class MediaWatcher {
     }
     if (signature === null) {
       if (now - this.lastFullAt >= this.options.listWithoutSignatureMs) this.refreshSoon();
-    } else if (signature !== this.lastSignature || now - this.lastFullAt >= this.options.fullRefreshMs) {
-      if (signature !== this.lastSignature && this.lastSignature !== null) this.hotUntil = now + this.options.hotMs;
+    } else if (signature !== this.lastSignature || (!live && now - this.lastFullAt >= this.options.fullRefreshMs)) {
+      // Live, a changed signature the notifications did not explain means one stalled: list anyway.
+      if (signature !== this.lastSignature && this.lastSignature !== null && !live) this.hotUntil = now + this.options.hotMs;
       this.lastSignature = signature;
       this.refreshSoon();
     }
     const backoff = this.failures > 0 ? Math.min(30_000, 1000 * 2 ** Math.min(this.failures, 5)) : 0;
-    this.schedulePoll(Math.max(backoff, hot ? this.options.hotPollMs : this.options.pollMs));
+    this.schedulePoll(Math.max(backoff, live ? this.options.livePollMs : hot ? this.options.hotPollMs : this.options.pollMs));
   }
 
   private async runRefresh(): Promise<void> {

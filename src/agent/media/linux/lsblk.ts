@@ -68,7 +68,12 @@ function mountPoint(value: unknown): string | null {
 
 const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
 
-function toDevice(raw: Record<string, unknown>, depth: number): BlockDevice | null {
+/**
+ * One device from lsblk's JSON keys (name, path, type, rm, …, mountpoints, children), cleaned and
+ * bounded. Also used for the tree the live watcher builds from udev's properties and sysfs, so
+ * that both ways of seeing a device clean its text alike.
+ */
+export function toDevice(raw: Record<string, unknown>, depth: number): BlockDevice | null {
   const name = typeof raw.name === 'string' ? raw.name.replace(/^\/dev\//, '') : null;
   if (name === null || !DEVICE_NAME.test(name)) return null;
   const path = typeof raw.path === 'string' && raw.path.startsWith('/dev/') && raw.path.length < 256 ? raw.path : `/dev/${name}`;
@@ -112,8 +117,8 @@ export function parseLsblkJson(text: string): BlockDevice[] | null {
     .filter((d): d is BlockDevice => d !== null);
 }
 
-/** lsblk's `\xHH` escapes in -P output (it escapes quotes, backslashes and unprintable bytes), decoded as UTF-8. */
-function unescapePairValue(value: string): string {
+/** lsblk's and findmnt's `\xHH` escapes in -P output (libsmartcols escapes quotes, backslashes and unprintable bytes), decoded as UTF-8. */
+export function unescapePairValue(value: string): string {
   if (!value.includes('\\x')) return value;
   const bytesOut: number[] = [];
   for (let i = 0; i < value.length; i++) {

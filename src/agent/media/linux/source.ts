@@ -1,16 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { flagSharedSerials } from '../../../shared/media/identity.js';
 import type { EnforcementStep } from '../../../shared/media/events.js';
 import { CommandError, runCommand, type CommandRunner } from '../../collectors/exec.js';
 import { decodeOutput } from '../../collectors/text.js';
-import { step, type MediaSource, type Medium } from '../types.js';
+import { step, type MediaSource, type Medium, type SourceLiveStatus } from '../types.js';
 import { classifyRemount, classifyUdisksctl, classifyUmount, isSafeDevicePath, isSafeMountPoint } from './enforce.js';
 import { candidateDisks, mediumFromDisk, type DiskFacts } from './identify.js';
 import { LSBLK_LEVELS, lsblkArgs, lsblkRefusedArguments, parseLsblkJson, parseLsblkPairs, type BlockDevice, type LsblkLevel } from './lsblk.js';
 import { parseMountInfo, readOnlyByMountPoint } from './mountinfo.js';
-import { blockSignature, diskSequence, mmcInfoFromSysfs, realSysfs, usbIdentityFromSysfs, type SysfsReader } from './sysfs.js';
+import { LinuxLiveWatch, type LinuxLiveOptions } from './live.js';
+import { blockDiskNames, blockNodeFromSysfs, blockSignature, diskSequence, mmcInfoFromSysfs, realSysfs, usbIdentityFromSysfs, type SysfsBlockNode, type SysfsReader } from './sysfs.js';
 import { parseUdevProperties, usbIdentityFromUdev } from './udev.js';
+import { blockDeviceFromUdev, transportOf, udevFinished } from './udev-tree.js';
 
 export interface LinuxSourceOptions {
   run?: CommandRunner;
@@ -20,12 +22,22 @@ export interface LinuxSourceOptions {
   /** Whether udisksctl exists; probed once when not given. */
   udisks?: boolean;
   timeoutMs?: number;
+  /** The live watchers' commands and log (tests); default udevadm monitor and findmnt --poll. */
+  live?: Partial<Omit<LinuxLiveOptions, 'onChange'>>;
+  /** Whether a udev daemon runs (its control socket exists); probed when not given. */
+  udevRunning?: boolean;
+  /** The longest wait for udev to describe a new disk (tests shorten it). */
+  settleMs?: number;
 }
 
 const COMMAND_TIMEOUT_MS = 10_000;
 /** How long after it appears a disk may wait for udev (the udev block event follows the kernel's by up to ~3 s under emulation). */
 const SETTLE_MS = 5_000;
-/** Longest wait for udev to read the file systems of a medium already identified by a unique serial. */
+/**
+ * Listing by lsblk (the fallback): how long a disk with a unique serial and a file system nobody
+ * has read yet is listed as still being described. An unformatted disk looks the same to lsblk,
+ * so the wait is short; with udev's events the lister knows when udev is done and waits for that.
+ */
 const IDENTIFY_WAIT_MS = 2_000;
 
 /** A partition (or a disk without partitions) whose file system nobody has read yet. */
@@ -51,9 +63,19 @@ export class LinuxMediaSource implements MediaSource {
   private udisks: boolean | null;
   /** Udev/sysfs facts per plug-in (disk name, sequence, size), so a disk is asked about once. */
   private readonly facts = new Map<string, DiskFacts>();
+  /** The same from sysfs alone, for the listing from udev's events (udev's part comes from the events). */
+  private readonly liveFacts = new Map<string, DiskFacts>();
   /** When each plug-in was first listed, and whether the last listing left one half-described. */
   private readonly firstSeen = new Map<string, number>();
   private unsettled = false;
+  private readonly liveOptions: LinuxSourceOptions['live'];
+  private readonly udevRunning: boolean | undefined;
+  private readonly settleMs: number;
+  private liveWatch: LinuxLiveWatch | null = null;
+  private changed: (() => void) | null = null;
+  /** Wakes the watcher when a medium's bounded wait for udev ends (no event may come then). */
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private deadlineAt = 0;
 
   constructor(options: LinuxSourceOptions = {}) {
     this.run = options.run ?? runCommand;
@@ -69,6 +91,50 @@ export class LinuxMediaSource implements MediaSource {
     };
     this.timeoutMs = options.timeoutMs ?? COMMAND_TIMEOUT_MS;
     this.udisks = options.udisks ?? null;
+    this.liveOptions = options.live;
+    this.udevRunning = options.udevRunning;
+    this.settleMs = options.settleMs ?? SETTLE_MS;
+  }
+
+  /**
+   * Starts udevadm monitor and findmnt --poll (see live.ts). Without a udev daemon there are no
+   * udev events to wait for (containers, minimal systems): then lsblk and polling stay in charge.
+   */
+  async watch(changed: () => void): Promise<SourceLiveStatus> {
+    this.changed = changed;
+    // Probed now, so that the first block does not pay for it.
+    await this.hasUdisks();
+    const log = this.liveOptions?.log ?? (() => {});
+    if (!(this.udevRunning ?? existsSync('/run/udev/control'))) {
+      log('warn', 'removable media: no udev daemon runs (no /run/udev/control); polling instead', {});
+      return { devices: false, mounts: false };
+    }
+    if (!this.liveWatch) {
+      this.liveWatch = new LinuxLiveWatch({
+        ...this.liveOptions,
+        log,
+        onChange: () => this.changed?.(),
+      });
+    }
+    return this.liveWatch.start();
+  }
+
+  live(): SourceLiveStatus {
+    return this.liveWatch?.status() ?? { devices: false, mounts: false };
+  }
+
+  /** The live watchers' pids (diagnostics). */
+  watcherPids(): number[] {
+    return this.liveWatch?.pids() ?? [];
+  }
+
+  async unwatch(): Promise<void> {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    this.changed = null;
+    const live = this.liveWatch;
+    this.liveWatch = null;
+    await live?.stop();
   }
 
   async signature(): Promise<string | null> {
@@ -106,9 +172,104 @@ export class LinuxMediaSource implements MediaSource {
   }
 
   async list(): Promise<Medium[]> {
+    return this.liveWatch?.status().devices ? this.listFromUdev() : this.listFromLsblk();
+  }
+
+  /**
+   * Media from udev's events (kept by the live watcher), sysfs and the mount table: no process
+   * started, except `udevadm info` once for a disk that was there before the monitor started.
+   * A medium with a unique serial is listed as soon as the kernel shows it (pending until udev has
+   * read its volumes), others only once udev is done; both with a bounded wait.
+   */
+  private async listFromUdev(): Promise<Medium[]> {
+    const table = this.liveWatch!.table;
+    const lookup = (name: string) => table.get(name);
+    const mounts = parseMountInfo(await this.readMountInfo().catch(() => ''));
+    const readOnly = readOnlyByMountPoint(mounts);
+    const now = Date.now();
+    const found: Array<{ medium: Medium; complete: boolean; firstSeen: number }> = [];
+    const live = new Set<string>();
+    this.unsettled = false;
+    for (const name of await blockDiskNames(this.sysfs)) {
+      const node = await blockNodeFromSysfs(name, this.sysfs);
+      if (!node || transportOf(node) === null) continue;
+      if (!table.has(name)) await this.askUdev(node);
+      const device = blockDeviceFromUdev(node, lookup, mounts);
+      const disk = device ? candidateDisks([device])[0] : undefined;
+      if (!disk) continue;
+      const seq = node.diskseq ?? table.get(name)?.diskseq ?? null;
+      const cacheKey = `${name}#${seq ?? '-'}#${node.sizeBytes ?? '-'}`;
+      live.add(cacheKey);
+      const firstSeen = this.firstSeen.get(cacheKey) ?? now;
+      this.firstSeen.set(cacheKey, firstSeen);
+      let sysfsFacts = this.liveFacts.get(cacheKey);
+      if (!sysfsFacts) {
+        const isMmc = disk.tran === 'mmc' || disk.name.startsWith('mmcblk');
+        sysfsFacts = {
+          udev: null,
+          usb: isMmc ? null : await usbIdentityFromSysfs(name, this.sysfs),
+          mmc: isMmc ? await mmcInfoFromSysfs(name, this.sysfs) : null,
+          diskSequence: seq,
+        };
+        this.liveFacts.set(cacheKey, sysfsFacts);
+      }
+      const udevDisk = table.get(name);
+      const udev = udevDisk?.processed && !(disk.tran === 'mmc' || disk.name.startsWith('mmcblk')) ? usbIdentityFromUdev(udevDisk.properties) : null;
+      const medium = mediumFromDisk(disk, { ...sysfsFacts, udev }, readOnly);
+      if (medium) found.push({ medium, complete: udevFinished(node, lookup), firstSeen });
+    }
+    for (const key of this.liveFacts.keys()) if (!live.has(key)) this.liveFacts.delete(key);
+    for (const key of this.firstSeen.keys()) if (!live.has(key)) this.firstSeen.delete(key);
+    const flagged = flagSharedSerials(found.map((f) => f.medium));
+    const media: Medium[] = [];
+    let deadline = Infinity;
+    flagged.forEach((medium, i) => {
+      const { complete, firstSeen } = found[i]!;
+      if (complete || now - firstSeen >= this.settleMs) media.push(medium);
+      else {
+        deadline = Math.min(deadline, firstSeen + this.settleMs);
+        // Its key does not depend on the volumes: decide now, describe it fully when udev is done.
+        if (medium.identity.serialStatus === 'unique') media.push({ ...medium, pending: true });
+      }
+    });
+    this.wakeAt(deadline);
+    return media;
+  }
+
+  /** Asks the watcher to list again at `at` (the end of a bounded wait), unless an earlier wake is set. */
+  private wakeAt(at: number): void {
+    if (!Number.isFinite(at) || (this.deadlineTimer && this.deadlineAt <= at)) return;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = null;
+      this.changed?.();
+    }, Math.max(0, at - Date.now()) + 10);
+    this.deadlineTimer.unref();
+  }
+
+  /** udev's database entry for a disk (and its partitions and mappings) the monitor never described. */
+  private async askUdev(disk: SysfsBlockNode): Promise<void> {
+    const table = this.liveWatch?.table;
+    if (!table) return;
+    const nodes = [disk, ...disk.partitions, ...disk.holders, ...disk.partitions.flatMap((p) => p.holders)].slice(0, 64);
+    for (const node of nodes) {
+      if (table.has(node.name)) continue;
+      const version = table.versionOf(node.name);
+      try {
+        const result = await this.run('udevadm', ['info', '--query=property', `--name=/dev/${node.name}`], { timeoutMs: this.timeoutMs, maxBytes: 1024 * 1024 });
+        if (result.code === 0) table.seed(node.name, parseUdevProperties(decodeOutput(result.stdout, 'utf8')), version);
+      } catch {
+        // Not described: the medium waits for udev's event, or its bounded wait ends.
+      }
+    }
+  }
+
+  /** Media from lsblk (+ udevadm info / sysfs per new disk): used when udev's events are not available. */
+  private async listFromLsblk(): Promise<Medium[]> {
     const devices = await this.blockDevices();
     const readOnly = readOnlyByMountPoint(parseMountInfo(await this.readMountInfo().catch(() => '')));
-    const media: Medium[] = [];
+    const found: Array<{ medium: Medium; young: number | null }> = [];
     const live = new Set<string>();
     const now = Date.now();
     this.unsettled = false;
@@ -120,7 +281,7 @@ export class LinuxMediaSource implements MediaSource {
       this.firstSeen.set(cacheKey, firstSeen);
       // The kernel shows a disk before udev has read its file systems (lsblk then has no FSTYPE):
       // for a few seconds such a disk is listed again soon.
-      const young = now - firstSeen < SETTLE_MS && hasUnreadFileSystem(disk);
+      const young = now - firstSeen < this.settleMs && hasUnreadFileSystem(disk);
       if (young) this.unsettled = true;
       let facts = this.facts.get(cacheKey);
       if (!facts) {
@@ -129,16 +290,23 @@ export class LinuxMediaSource implements MediaSource {
         if (facts.udev?.vendorId || facts.usb || facts.mmc) this.facts.set(cacheKey, facts);
       }
       const medium = mediumFromDisk(disk, facts, readOnly);
-      // Decided once udev has read the file systems, so that media.inserted carries the volumes
-      // (label, file system, UUID) and a medium without a unique serial gets its full composite
-      // key. A disk whose file systems stay unread (unformatted) is decided after a bounded wait.
-      const waitMs = medium?.identity.serialStatus === 'unique' ? IDENTIFY_WAIT_MS : SETTLE_MS;
-      if (medium && young && now - firstSeen < waitMs) continue;
-      if (medium) media.push(medium);
+      if (medium) found.push({ medium, young: young ? firstSeen : null });
     }
     for (const key of this.facts.keys()) if (!live.has(key)) this.facts.delete(key);
     for (const key of this.firstSeen.keys()) if (!live.has(key)) this.firstSeen.delete(key);
-    return flagSharedSerials(media);
+    // A medium whose file systems nobody has read yet: with a unique serial its key is final, so
+    // it is listed at once as pending (decided now, described fully once udev has read the file
+    // systems, at most IDENTIFY_WAIT_MS later); without one its composite key needs the volumes,
+    // so it is held back until they are read (at most SETTLE_MS: it may be unformatted).
+    const flagged = flagSharedSerials(found.map((f) => f.medium));
+    const media: Medium[] = [];
+    flagged.forEach((medium, i) => {
+      const young = found[i]!.young;
+      if (young === null) media.push(medium);
+      else if (medium.identity.serialStatus === 'unique') media.push(now - young < IDENTIFY_WAIT_MS ? { ...medium, pending: true } : medium);
+      else if (now - young >= this.settleMs) media.push(medium);
+    });
+    return media;
   }
 
   private async diskFacts(disk: BlockDevice, seq: string | null): Promise<DiskFacts> {

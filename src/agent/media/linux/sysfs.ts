@@ -137,3 +137,91 @@ export async function blockSignature(fs: SysfsReader = realSysfs, root = '/sys')
   );
   return parts.join('|');
 }
+
+/** Disk names in /sys/block that may be media (virtual devices left out), sorted. */
+export async function blockDiskNames(fs: SysfsReader = realSysfs, root = '/sys'): Promise<string[]> {
+  try {
+    return (await fs.readdir(join(root, 'block'))).filter((n) => BLOCK_NAME.test(n) && !NOT_MEDIA.test(n)).sort().slice(0, 512);
+  } catch {
+    return [];
+  }
+}
+
+/** One block device as sysfs shows it: what lsblk would read there, without starting lsblk. */
+export interface SysfsBlockNode {
+  name: string;
+  /** The resolved device directory (/sys/devices/…/block/sdb): it says which bus the disk hangs on. */
+  path: string;
+  /** major:minor, as in /proc/self/mountinfo. */
+  dev: string | null;
+  sizeBytes: number | null;
+  readOnly: boolean | null;
+  /** The kernel's removable flag (disks only; USB disks often say 0). */
+  removable: boolean | null;
+  diskseq: string | null;
+  /** SCSI INQUIRY strings (disks behind usb-storage/uas): what lsblk shows as VENDOR/MODEL. */
+  scsiVendor: string | null;
+  scsiModel: string | null;
+  /** Partitions of a disk, by partition number. */
+  partitions: SysfsBlockNode[];
+  /** Device-mapper devices built on this one (an unlocked LUKS container, LVM). */
+  holders: SysfsBlockNode[];
+}
+
+const flagOf = (text: string | null): boolean | null => (text === '1' ? true : text === '0' ? false : null);
+
+/**
+ * Reads one block device (and, for a disk, its partitions; for each, the mappings on top) from
+ * sysfs. Null when it is gone or not a plain device name. A handful of small reads per device,
+ * all answered from memory by the kernel.
+ */
+export async function blockNodeFromSysfs(name: string, fs: SysfsReader = realSysfs, root = '/sys', depth = 0): Promise<SysfsBlockNode | null> {
+  if (!BLOCK_NAME.test(name) || depth > 3) return null;
+  let path: string;
+  try {
+    path = await fs.realpath(join(root, 'class', 'block', name));
+  } catch {
+    return null;
+  }
+  const read = (file: string, max = 64) => attribute(fs, join(path, file), max);
+  const [dev, size, ro, removable, diskseq, partition] = await Promise.all([read('dev'), read('size'), read('ro'), read('removable'), read('diskseq'), read('partition')]);
+  const sectors = size !== null && /^\d{1,16}$/.test(size) ? Number(size) : null;
+  const isPartition = partition !== null;
+  const node: SysfsBlockNode = {
+    name,
+    path,
+    dev: dev !== null && /^\d+:\d+$/.test(dev) ? dev : null,
+    sizeBytes: sectors === null ? null : sectors * 512,
+    readOnly: flagOf(ro),
+    removable: isPartition ? null : flagOf(removable),
+    diskseq: diskseq !== null && /^\d+$/.test(diskseq) ? diskseq : null,
+    scsiVendor: null,
+    scsiModel: null,
+    partitions: [],
+    holders: [],
+  };
+  if (!isPartition && depth === 0) {
+    let entries: string[] = [];
+    try {
+      entries = await fs.readdir(path);
+    } catch {
+      entries = [];
+    }
+    [node.scsiVendor, node.scsiModel] = await Promise.all([read('device/vendor', 256), read('device/model', 256)]);
+    // Partitions are the sub-directories named after the disk (sdb1, mmcblk0p1, nvme0n1p1).
+    const partitionNames = entries.filter((e) => e.startsWith(name) && /^p?\d{1,4}$/.test(e.slice(name.length))).slice(0, 128);
+    const parts = await Promise.all(partitionNames.map((p) => blockNodeFromSysfs(p, fs, root, depth + 1)));
+    node.partitions = parts.filter((p): p is SysfsBlockNode => p !== null).sort((a, b) => partitionNumber(a.name) - partitionNumber(b.name));
+  }
+  let holderNames: string[] = [];
+  try {
+    holderNames = (await fs.readdir(join(path, 'holders'))).filter((h) => BLOCK_NAME.test(h)).slice(0, 16);
+  } catch {
+    holderNames = [];
+  }
+  const holders = await Promise.all(holderNames.map((h) => blockNodeFromSysfs(h, fs, root, depth + 1)));
+  node.holders = holders.filter((h): h is SysfsBlockNode => h !== null);
+  return node;
+}
+
+const partitionNumber = (name: string) => Number(/(\d+)$/.exec(name)?.[1] ?? 0);
