@@ -472,7 +472,7 @@ export function hashesOf(sections: Partial<SectionMap>): Partial<Record<SectionN
   const hashes: Partial<Record<SectionName, string>> = {};
   for (const name of UPLOADED_SECTIONS) {
     const data = sections[name];
-    if (data !== undefined) hashes[name] = hashSection(data);
+    if (data !== undefined) hashes[name] = hashSection(name, data);
   }
   return hashes;
 }

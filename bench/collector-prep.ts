@@ -77,7 +77,7 @@ export function preparePayloads(index: number, job: PrepJob): AgentPayloads {
     // make every upload a 400 hash_mismatch.
     for (const name of UPLOADED_SECTIONS) {
       const parsed = SECTIONS[name].schema.parse(inventory.sections[name]);
-      if (hashSection(parsed) !== hashes[name]) throw new Error(`section ${name}: the hash of the parsed data differs from the hash sent`);
+      if (hashSection(name, parsed) !== hashes[name]) throw new Error(`section ${name}: the hash of the parsed data differs from the hash sent`);
     }
   }
   return {

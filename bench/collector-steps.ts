@@ -4,22 +4,22 @@
 // request at a time (no concurrency, so each step's cost is its own), with the fleet's payloads
 // (bench/collector-agent.ts), and wraps the SQL driver to time every statement and what BEGIN /
 // COMMIT cost. A diagnostic companion of bench/collector.ts; it records nothing.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
-import { canonicalJson } from '../src/shared/canonical.js';
 import type { AgentEvent } from '../src/shared/events.js';
 import { SECTIONS, hashSection, type SectionName } from '../src/shared/inventory/index.js';
 import { EventBatch, InventoryUpload } from '../src/shared/protocol/agent-api.js';
 import { hashSecret, newAgentKey } from '../src/collector/auth/agent-keys.js';
+import { checkSectionHash, hashSoftwareItemsQuick } from '../src/collector/inventory/hash.js';
 import { parseWith } from '../src/collector/http/errors.js';
 import { PostgresDriver } from '../src/collector/store/postgres/driver.js';
 import { POSTGRES_BOOTSTRAP, POSTGRES_MIGRATIONS } from '../src/collector/store/postgres/migrations.js';
 import { SqlStore } from '../src/collector/store/sql/sql-store.js';
-import { storableValue, type InsertOptions, type Row, type SqlDriver, type SqlExecutor, type SqlValue } from '../src/collector/store/sql/driver.js';
+import { type InsertOptions, type Row, type SqlDriver, type SqlExecutor, type SqlValue } from '../src/collector/store/sql/driver.js';
 import { SqliteDriver } from '../src/collector/store/sqlite/driver.js';
 import { SQLITE_BOOTSTRAP, SQLITE_MIGRATIONS } from '../src/collector/store/sqlite/migrations.js';
 import type { InventoryUpload as StoreUpload } from '../src/collector/store/index.js';
@@ -217,10 +217,6 @@ interface Agent {
   events: Buffer;
 }
 
-function nodeSha256Hash(data: unknown): string {
-  return createHash('sha256').update(canonicalJson(data)).digest('hex');
-}
-
 async function measure(backend: 'sqlite' | 'postgres'): Promise<void> {
   const timings = new Timings();
   const work = mkdtempSync(join(tmpdir(), 'mamori-bench-steps-'));
@@ -289,19 +285,26 @@ async function measure(backend: 'sqlite' | 'postgres'): Promise<void> {
       const value = timings.time('JSON.parse', () => JSON.parse(json.toString('utf8')) as unknown);
       await timings.timeAsync('store.authenticateDevice (+ hashSecret)', () => store.authenticateDevice(agent.id, hashSecret(agent.key)));
       const upload = timings.time('zod InventoryUpload (parseWith)', () => parseWith(InventoryUpload, value));
-      const toStore: Record<string, { hash: string; data: unknown }> = {};
+      const wire = (value as { sections: Record<string, unknown> }).sections;
+      const toStore: Record<string, { hash: string; data: unknown; clean: boolean; itemHashes?: string[] }> = {};
       for (const name of UPLOADED_SECTIONS) {
         const data = upload.sections[name];
         if (data === undefined) continue;
-        const hash = timings.time(`hashSection (canonicalize + @noble sha256)${name === 'software' ? ' — software' : ' — other sections'}`, () => hashSection(data));
-        // For comparison only (not part of the request): the same hash with node:crypto.
-        timings.time(`  compare: canonicalJson + node:crypto sha256${name === 'software' ? ' — software' : ' — other sections'}`, () => nodeSha256Hash(data));
-        timings.time(`  (inside applyInventory) storableValue copy${name === 'software' ? ' — software' : ' — other sections'}`, () => storableValue(data));
-        toStore[name] = { hash, data };
+        const kind = name === 'software' ? ' — software' : ' — other sections';
+        const check = timings.time(`checkSectionHash (JSON.stringify + node:crypto sha256 of the wire order)${kind}`, () => checkSectionHash(name, wire[name], upload.hashes[name]));
+        if (!check.ok) throw new Error(`section ${name}: hash mismatch`);
+        // For comparison only (not part of the request): the agent's pure-JS canonical hash.
+        timings.time(`  compare: hashSection (canonicalize + @noble sha256)${kind}`, () => hashSection(name, data));
+        toStore[name] = { hash: check.hash, data, clean: check.clean, ...(check.itemHashes ? { itemHashes: check.itemHashes } : {}) };
       }
-      await timings.timeAsync('store.applyInventory', () => store.applyInventory(agent.id, toStore as StoreUpload));
-      await timings.timeAsync('store.getSectionHashes', () => store.getSectionHashes(agent.id));
-      await timings.timeAsync('store.touchDevice', () => store.touchDevice(agent.id));
+      if (upload.softwareDelta) {
+        const delta = upload.softwareDelta;
+        const upsertWire = (value as { softwareDelta: { upsert: unknown[] } }).softwareDelta.upsert;
+        const quick = timings.time('software delta: item hashes', () => hashSoftwareItemsQuick(upsertWire));
+        toStore.software = { hash: upload.hashes.software!, delta: { ...delta, upsertHashes: quick.itemHashes }, clean: quick.clean } as never;
+      }
+      const applied = await timings.timeAsync('store.applyInventory', () => store.applyInventory(agent.id, toStore as StoreUpload));
+      if (upload.softwareDelta && !applied.applied.includes('software')) throw new Error('the software delta was refused');
       timings.time('JSON.stringify + gzip of the answer', () => gzipSync(JSON.stringify({ stored: UPLOADED_SECTIONS, resend: [] })));
     };
 

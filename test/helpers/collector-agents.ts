@@ -94,7 +94,7 @@ export function hashesOf(sections: InventorySections): SectionHashes {
   const hashes: SectionHashes = {};
   for (const name of SECTION_NAMES) {
     const data = sections[name];
-    if (data !== undefined) hashes[name] = hashSection(data);
+    if (data !== undefined) hashes[name] = hashSection(name, data);
   }
   return hashes;
 }

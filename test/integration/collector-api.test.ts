@@ -155,7 +155,7 @@ describe.each(backends)('the agent API on $name', (backend) => {
       const expected = Object.fromEntries(kept.map((name) => [name, scan[name]]));
       expect(stored?.sections).toEqual(expected);
       expect(stored?.sections.processes).toBeUndefined();
-      expect(await store.getSectionHashes(agent.agentId)).toEqual(Object.fromEntries(kept.map((name) => [name, hashSection(scan[name])])));
+      expect(await store.getSectionHashes(agent.agentId)).toEqual(Object.fromEntries(kept.map((name) => [name, hashSection(name, scan[name])])));
       expect(await store.getDevice(agent.agentId)).toMatchObject({ softwareCount: 300, osName: 'Debian GNU/Linux' });
       expect((await store.getDevice(agent.agentId))?.lastSeenAt).not.toBeNull();
     });
@@ -201,7 +201,7 @@ describe.each(backends)('the agent API on $name', (backend) => {
       const installed = changes.find((c) => c.kind === 'software.installed' && c.software.id === ichitaro.id);
       expect(installed).toMatchObject({ software: { name: '一太郎ビューア 2024', publisher: '株式会社ジャストシステム' } });
       expect(await store.getDevice(agent.agentId)).toMatchObject({ softwareCount: 300 });
-      expect((await store.getSectionHashes(agent.agentId)).software).toBe(hashSection(changed.software));
+      expect((await store.getSectionHashes(agent.agentId)).software).toBe(hashSection('software', changed.software));
     });
 
     it('asks for the sections whose hashes it does not hold, and never for processes', async () => {
@@ -219,7 +219,7 @@ describe.each(backends)('the agent API on $name', (backend) => {
     it('refuses a section whose hash does not match its data with 400, storing nothing of the upload', async () => {
       const before = await storeSnapshot(store);
       const body = inventoryUpload(scan, ['os', 'software']);
-      body.hashes.software = hashSection([...(scan.software ?? []), dpkgItem('unlisted', '1.0')]);
+      body.hashes.software = hashSection('software', [...(scan.software ?? []), dpkgItem('unlisted', '1.0')]);
       const reply = await post(AGENT_ROUTES.inventory, body, agent);
       expect(reply.status).toBe(400);
       expect(apiError(reply)).toMatchObject({ error: 'hash_mismatch' });

@@ -118,7 +118,7 @@ describe.each(backends)('fuzzing the agent API on $name', (backend) => {
     // Half of the mutated uploads are re-hashed, so that odd but schema-valid data reaches the store.
     const rehash = (value: unknown, flag: boolean) => {
       if (!flag || !isRecord(value) || !isRecord(value.sections) || !isRecord(value.hashes)) return value;
-      for (const [name, data] of Object.entries(value.sections)) if (isSectionName(name)) value.hashes[name] = hashSection(data);
+      for (const [name, data] of Object.entries(value.sections)) if (isSectionName(name)) value.hashes[name] = hashSection(name, data);
       return value;
     };
     const valid = inventoryUpload({ ...smallScan(), software: smallScan().software?.slice(2) });

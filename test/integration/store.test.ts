@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../src/shared/events.js';
-import { hashSection } from '../../src/shared/inventory/document.js';
+import { hashSection, hashSoftwareItem } from '../../src/shared/inventory/document.js';
+import { canonicalHash } from '../../src/shared/canonical.js';
 import type { SectionData } from '../../src/shared/inventory/sections.js';
 import type { SoftwareItem } from '../../src/shared/inventory/software.js';
 import {
@@ -222,7 +223,12 @@ const TEAMS = software('appx:MSTeams_8wekyb3d8bbwe', 'Microsoft Teams', '24295.6
 });
 
 function section<T>(data: T): { hash: string; data: T } {
-  return { hash: hashSection(data), data };
+  return { hash: canonicalHash(data), data };
+}
+
+/** A software list as an agent sends it: with its set hash. */
+function softwareSection<T>(items: T): { hash: string; data: T } {
+  return { hash: hashSection('software', items), data: items };
 }
 
 function memory(totalGiB: number, banks: string[]): SectionData<'memory'> {
@@ -321,8 +327,8 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       const fresh = (await backend.create());
       try {
         const other = fresh.open();
-        expect(await other.migrate()).toEqual({ applied: [1], version: 1 });
-        expect(await other.migrate()).toEqual({ applied: [], version: 1 });
+        expect(await other.migrate()).toEqual({ applied: [1, 2], version: 2 });
+        expect(await other.migrate()).toEqual({ applied: [], version: 2 });
         expect(other.backend).toBe(backend.name);
       } finally {
         await fresh.dispose();
@@ -368,8 +374,8 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       try {
         const stores = [fresh.open(), fresh.open(), fresh.open()];
         const results = await Promise.all(stores.map((s) => s.migrate()));
-        expect(results.flatMap((r) => r.applied)).toEqual([1]);
-        expect(results.every((r) => r.version === 1)).toBe(true);
+        expect(results.flatMap((r) => r.applied)).toEqual([1, 2]);
+        expect(results.every((r) => r.version === 2)).toBe(true);
         expect(await stores[0]!.listDevices()).toEqual([]);
       } finally {
         await fresh.dispose();
@@ -489,7 +495,7 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
     it('recognise a re-imaged PC by its system UUID: same id and history, new key', async () => {
       const first = enrollment({ fingerprint: { systemUuid: '4c4c4544-0042-3510-8052-b3c04f4b4e32' } });
       const { deviceId } = await store.enrollDevice(first);
-      await store.applyInventory(deviceId, { software: section([EDGE]) });
+      await store.applyInventory(deviceId, { software: softwareSection([EDGE]) });
       await store.insertEvents(deviceId, [event()]);
       clock.advance(30 * DAY);
       const again = await store.enrollDevice(
@@ -592,7 +598,7 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
     it('are listed by hostname with OS, last seen and counts of software and events', async () => {
       const b = await enroll({ hostname: 'B-PC', platform: 'linux' });
       const a = await enroll({ hostname: 'A-PC' });
-      await store.applyInventory(a, { os: section(os('A-PC')), software: section([EDGE, ICHITARO, ACROBAT]) });
+      await store.applyInventory(a, { os: section(os('A-PC')), software: softwareSection([EDGE, ICHITARO, ACROBAT]) });
       await store.insertEvents(a, [event(), event('media.removed')]);
       clock.advance(HOUR);
       await store.touchDevice(b);
@@ -610,10 +616,10 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
     it('keeps the first upload as a baseline, not as installs', async () => {
       const deviceId = await enroll();
       expect(await store.getSectionHashes(deviceId)).toEqual({});
-      const upload = { software: section([EDGE, ICHITARO]), memory: section(memory(16, ['BANK 0', 'BANK 2'])), os: section(os('SOUMU-PC014')) };
+      const upload = { software: softwareSection([EDGE, ICHITARO]), memory: section(memory(16, ['BANK 0', 'BANK 2'])), os: section(os('SOUMU-PC014')) };
       const result = await store.applyInventory(deviceId, upload);
       const stored = { software: upload.software.hash, memory: upload.memory.hash, os: upload.os.hash };
-      expect(result).toEqual({ applied: ['software', 'memory', 'os'], unchanged: [], ignored: [], changes: 3, hashes: stored });
+      expect(result).toEqual({ applied: ['software', 'memory', 'os'], unchanged: [], ignored: [], refused: [], changes: 3, hashes: stored });
       expect(await store.getSectionHashes(deviceId)).toEqual(stored);
       const changes = await store.listChanges(deviceId);
       expect(changes.map((c) => [c.kind, c.section])).toEqual([
@@ -632,11 +638,11 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
 
     it('records software installed, removed and updated, with times', async () => {
       const deviceId = await enroll();
-      await store.applyInventory(deviceId, { software: section([EDGE, ICHITARO, ACROBAT]) });
+      await store.applyInventory(deviceId, { software: softwareSection([EDGE, ICHITARO, ACROBAT]) });
       const then = clock.advance(DAY);
       const edge132 = { ...EDGE, version: '132.0.2957.115' };
       const moved = { ...ACROBAT, installPath: 'D:\\Apps\\Acrobat' };
-      const result = await store.applyInventory(deviceId, { software: section([edge132, moved, SEVENZIP, TEAMS]) });
+      const result = await store.applyInventory(deviceId, { software: softwareSection([edge132, moved, SEVENZIP, TEAMS]) });
       expect(result.changes).toBe(4);
       const changes = (await store.listChanges(deviceId)).filter((c) => c.changedAt === then);
       expect(changes.map((c) => c.kind).sort()).toEqual(['software.installed', 'software.installed', 'software.removed', 'software.updated']);
@@ -659,20 +665,107 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       expect((await store.getDevice(deviceId))?.softwareCount).toBe(4);
     });
 
+    describe('software changes (a few items instead of the whole list)', () => {
+      /** A change from `before` to `after` as an agent sends it. */
+      function change(before: SoftwareItem[], upsert: SoftwareItem[], remove: string[]) {
+        const after = [...before.filter((i) => !remove.includes(i.id) && !upsert.some((u) => u.id === i.id)), ...upsert];
+        return {
+          after,
+          software: { hash: hashSection('software', after), delta: { base: hashSection('software', before), upsert, upsertHashes: upsert.map(hashSoftwareItem), remove } },
+        };
+      }
+
+      it('applies installs, updates and removals with the same history as a whole list', async () => {
+        const deviceId = await enroll();
+        const before = [EDGE, ICHITARO, ACROBAT];
+        await store.applyInventory(deviceId, { software: softwareSection(before) });
+        const then = clock.advance(DAY);
+        const edge132 = { ...EDGE, version: '132.0.2957.115' };
+        const moved = { ...ACROBAT, installPath: 'D:\\Apps\\Acrobat' };
+        const { after, software } = change(before, [edge132, moved, SEVENZIP, TEAMS], [ICHITARO.id]);
+        const result = await store.applyInventory(deviceId, { software });
+        expect(result).toMatchObject({ applied: ['software'], refused: [], changes: 4, hashes: { software: software.hash } });
+        const changes = (await store.listChanges(deviceId)).filter((c) => c.changedAt === then);
+        expect(changes.map((c) => c.kind).sort()).toEqual(['software.installed', 'software.installed', 'software.removed', 'software.updated']);
+        expect(changes).toContainEqual(expect.objectContaining({ kind: 'software.updated', oldVersion: '131.0.2903.70', newVersion: '132.0.2957.115' }));
+        const inventory = await store.getInventory(deviceId);
+        expect(inventory?.sections.software).toEqual([...after].sort((x, y) => (x.id < y.id ? -1 : 1)));
+        expect(inventory?.hashes.software).toBe(hashSection('software', after));
+        expect((await store.getDevice(deviceId))?.softwareCount).toBe(4);
+        // The next change builds on this one.
+        const next = change(after, [], [SEVENZIP.id]);
+        expect((await store.applyInventory(deviceId, { software: next.software })).applied).toEqual(['software']);
+        expect((await store.getDevice(deviceId))?.softwareCount).toBe(3);
+      });
+
+      it('refuses a change whose base is not the stored list, or whose result is not the hash sent, writing nothing', async () => {
+        const deviceId = await enroll();
+        await store.applyInventory(deviceId, { software: softwareSection([EDGE, ICHITARO]) });
+        const before = { inventory: await store.getInventory(deviceId), changes: await store.listChanges(deviceId), device: await store.getDevice(deviceId) };
+        const stale = change([EDGE], [TEAMS], []);
+        const wrongResult = change([EDGE, ICHITARO], [TEAMS], []);
+        wrongResult.software.hash = hashSection('software', [EDGE, TEAMS]);
+        // An item whose hash is not the hash of what was sent (e.g. keys not in canonical order).
+        const wrongItemHash = change([EDGE, ICHITARO], [TEAMS], []);
+        wrongItemHash.software.delta.upsertHashes = [hashSoftwareItem({ ...TEAMS, version: 'other' })];
+        for (const software of [stale.software, wrongResult.software, wrongItemHash.software]) {
+          const result = await store.applyInventory(deviceId, { software });
+          expect(result).toMatchObject({ applied: [], refused: ['software'], changes: 0, hashes: { software: hashSection('software', [EDGE, ICHITARO]) } });
+        }
+        expect(await store.getInventory(deviceId)).toEqual(before.inventory);
+        expect(await store.listChanges(deviceId)).toEqual(before.changes);
+        expect((await store.getDevice(deviceId))?.softwareCount).toBe(before.device?.softwareCount);
+      });
+
+      it('refuses a change when no list is stored yet (a new device, or a collector that lost its data)', async () => {
+        const deviceId = await enroll();
+        const { software } = change([EDGE], [TEAMS], []);
+        expect((await store.applyInventory(deviceId, { software })).refused).toEqual(['software']);
+        expect(await store.getSectionHashes(deviceId)).toEqual({});
+      });
+
+      it('asks for the whole list once for rows stored before item hashes existed, then takes changes again', async () => {
+        const deviceId = await enroll();
+        await store.applyInventory(deviceId, { software: softwareSection([EDGE, ICHITARO]) });
+        await db.sql('UPDATE software_items SET item_hash = NULL');
+        const first = change([EDGE, ICHITARO], [TEAMS], []);
+        expect((await store.applyInventory(deviceId, { software: first.software })).refused).toEqual(['software']);
+        // The whole list (what the agent sends next) fills the hashes in without history.
+        const whole = await store.applyInventory(deviceId, { software: softwareSection(first.after) });
+        expect(whole).toMatchObject({ applied: ['software'], changes: 1 });
+        const second = change(first.after, [], [EDGE.id]);
+        expect((await store.applyInventory(deviceId, { software: second.software })).applied).toEqual(['software']);
+        expect((await store.getInventory(deviceId))?.sections.software?.map((s) => s.id).sort()).toEqual([ICHITARO.id, TEAMS.id].sort());
+      });
+
+      it('refuses a malformed change as invalid input', async () => {
+        const deviceId = await enroll();
+        await store.applyInventory(deviceId, { software: softwareSection([EDGE]) });
+        const { software } = change([EDGE], [TEAMS], []);
+        const bad = [
+          { ...software, delta: { ...software.delta, upsertHashes: [] } },
+          { ...software, delta: { ...software.delta, base: 'nope' } },
+          { ...software, delta: { ...software.delta, remove: [TEAMS.id] } },
+          { ...software, delta: { ...software.delta, upsertHashes: ['Z'.repeat(64)] } },
+        ];
+        for (const delta of bad) await expect(store.applyInventory(deviceId, { software: delta } as never)).rejects.toBeInstanceOf(InvalidInputError);
+      });
+    });
+
     it('does nothing for a section sent with the hash it already has', async () => {
       const deviceId = await enroll();
-      const upload = { software: section([EDGE]), os: section(os('PC')) };
+      const upload = { software: softwareSection([EDGE]), os: section(os('PC')) };
       await store.applyInventory(deviceId, upload);
       clock.advance(HOUR);
       const result = await store.applyInventory(deviceId, upload);
-      expect(result).toEqual({ applied: [], unchanged: ['software', 'os'], ignored: [], changes: 0, hashes: { software: upload.software.hash, os: upload.os.hash } });
+      expect(result).toEqual({ applied: [], unchanged: ['software', 'os'], ignored: [], refused: [], changes: 0, hashes: { software: upload.software.hash, os: upload.os.hash } });
       expect(await store.listChanges(deviceId)).toHaveLength(2);
       expect((await store.getInventory(deviceId))?.updatedAt.os).not.toBe(clock.iso());
     });
 
     it('answers with every section hash it holds for the device, also those not in the upload', async () => {
       const deviceId = await enroll();
-      const first = { software: section([EDGE]), memory: section(memory(16, ['BANK 0'])) };
+      const first = { software: softwareSection([EDGE]), memory: section(memory(16, ['BANK 0'])) };
       await store.applyInventory(deviceId, first);
       const nextOs = section(os('PC'));
       const result = await store.applyInventory(deviceId, { os: nextOs });
@@ -692,7 +785,7 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       await store.applyInventory(deviceId, { memory: section(after), bios: section({ ...biosBefore, version: 'N32ET91W (1.67 )' }) });
       const [biosChange, change] = await store.listChanges(deviceId, { limit: 2 });
       expect(biosChange).toMatchObject({ section: 'bios', fields: [{ path: 'version', change: 'changed', before: 'N32ET86W (1.62 )', after: 'N32ET91W (1.67 )' }] });
-      expect(change).toMatchObject({ kind: 'section.changed', section: 'memory', oldHash: hashSection(before), newHash: hashSection(after), omittedFields: 0 });
+      expect(change).toMatchObject({ kind: 'section.changed', section: 'memory', oldHash: canonicalHash(before), newHash: canonicalHash(after), omittedFields: 0 });
       if (change?.kind !== 'section.changed') throw new Error('expected a section change');
       expect(change.fields).toEqual([
         { path: 'modules[BANK 1]', change: 'added', before: null, after: expect.objectContaining({ bank: 'BANK 1', sizeBytes: 8 * 1024 ** 3 }) },
@@ -721,7 +814,7 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
         software('registry-hkcu:弥生会計 24', '弥生会計 24 (ｶﾝﾀﾝ)', '30.1.2', { publisher: '弥生株式会社', scope: 'user', source: 'registry-hkcu' }),
         software('registry-hklm:bad\u0000name', 'Broken\u0000Name', '1.0\u0000', { publisher: 'half \uD83D surrogate' }),
       ];
-      const upload = section(hostile);
+      const upload = softwareSection(hostile);
       await store.applyInventory(deviceId, { software: upload, os: section({ ...os('PC'), name: 'Windows\u0000 11', serial: '\uDC00lone' }) });
       const inventory = await store.getInventory(deviceId);
       const names = inventory?.sections.software?.map((s) => s.name).sort();
@@ -739,7 +832,7 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
     it('stores nothing of an upload that fails part-way', async () => {
       const deviceId = await enroll();
       const bad = { ...EDGE, id: 'registry-hklm:broken', name: null } as unknown as SoftwareItem;
-      await expect(store.applyInventory(deviceId, { os: section(os('PC')), software: section([ICHITARO, bad]) })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.applyInventory(deviceId, { os: section(os('PC')), software: softwareSection([ICHITARO, bad]) })).rejects.toBeInstanceOf(InvalidInputError);
       expect(await store.getSectionHashes(deviceId)).toEqual({});
       expect(await store.listChanges(deviceId)).toEqual([]);
       expect((await store.getDevice(deviceId))?.osName).toBeNull();
@@ -750,18 +843,18 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       await expect(store.applyInventory(randomUUID(), { os: section(os('PC')) })).rejects.toBeInstanceOf(NotFoundError);
       await expect(store.applyInventory(deviceId, { registry: section({}) } as never)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(store.applyInventory(deviceId, { os: { hash: 'abc', data: os('PC') } })).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(store.applyInventory(deviceId, { software: section({ not: 'a list' }) } as never)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.applyInventory(deviceId, { software: softwareSection({ not: 'a list' }) } as never)).rejects.toBeInstanceOf(InvalidInputError);
       expect(await store.getSectionHashes(deviceId)).toEqual({});
     });
 
     it('pages through the change history, newest first', async () => {
       const deviceId = await enroll();
       let items: SoftwareItem[] = [];
-      await store.applyInventory(deviceId, { software: section(items) });
+      await store.applyInventory(deviceId, { software: softwareSection(items) });
       for (let i = 0; i < 7; i += 1) {
         clock.advance(HOUR);
         items = [...items, software(`dpkg:tool-${i}:amd64`, `tool-${i}`, `1.${i}`, { source: 'dpkg', packageName: `tool-${i}` })];
-        await store.applyInventory(deviceId, { software: section(items) });
+        await store.applyInventory(deviceId, { software: softwareSection(items) });
       }
       const first = await store.listChanges(deviceId, { limit: 3 });
       const second = await store.listChanges(deviceId, { limit: 3, beforeId: first.at(-1)!.id });
@@ -777,11 +870,11 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
     it('records each change once when the same upload arrives twice at once through two processes', async () => {
       const other = await otherProcess();
       const deviceId = await enroll();
-      await store.applyInventory(deviceId, { software: section([EDGE]) });
+      await store.applyInventory(deviceId, { software: softwareSection([EDGE]) });
       const items = [EDGE];
       for (let round = 0; round < 5; round += 1) {
         items.push(software(`dpkg:pkg-${round}:amd64`, `pkg-${round}`, '1.0', { source: 'dpkg' }));
-        const update = { software: section([...items]), memory: section(memory(8 * (round + 1), ['BANK 0'])) };
+        const update = { software: softwareSection([...items]), memory: section(memory(8 * (round + 1), ['BANK 0'])) };
         const results = await Promise.all([store.applyInventory(deviceId, update), other.applyInventory(deviceId, update)]);
         expect(results.map((r) => r.changes).sort()).toEqual([0, 2]);
       }
@@ -794,10 +887,10 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       const other = await otherProcess();
       const deviceId = await enroll();
       const baseline = [EDGE, ICHITARO];
-      await store.applyInventory(deviceId, { software: section(baseline) });
+      await store.applyInventory(deviceId, { software: softwareSection(baseline) });
       const variants = [[EDGE, ACROBAT], [ICHITARO, SEVENZIP], [TEAMS], [EDGE, ICHITARO, SEVENZIP, TEAMS], [ACROBAT]];
       for (let round = 0; round < 3; round += 1) {
-        await Promise.all(variants.map((items, i) => (i % 2 ? store : other).applyInventory(deviceId, { software: section(items) })));
+        await Promise.all(variants.map((items, i) => (i % 2 ? store : other).applyInventory(deviceId, { software: softwareSection(items) })));
       }
       const stored = (await store.getInventory(deviceId))?.sections.software?.map((s) => s.id) ?? [];
       const history = await store.listChanges(deviceId, { limit: 1000 });
@@ -1086,7 +1179,7 @@ describe('openStore', () => {
       const fromPath = openStore(join(dir, 'a.db'));
       const fromObject = openStore({ sqliteFile: join(dir, 'b.db') });
       expect([fromPath.backend, fromObject.backend]).toEqual(['sqlite', 'sqlite']);
-      expect((await fromPath.migrate()).version).toBe(1);
+      expect((await fromPath.migrate()).version).toBe(2);
       await Promise.all([fromPath.close(), fromObject.close()]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

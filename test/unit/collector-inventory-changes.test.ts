@@ -6,7 +6,7 @@ import { hashSection } from '../../src/shared/inventory/document.js';
 import { SECTIONS, SECTION_NAMES } from '../../src/shared/inventory/sections.js';
 import type { SoftwareItem } from '../../src/shared/inventory/software.js';
 
-const state = <T>(data: T) => ({ hash: hashSection(data), data });
+const state = <T>(data: T) => ({ hash: hashSection(Array.isArray(data) ? 'software' : 'bios', data), data });
 
 function app(id: string, name: string, version: string | null): SoftwareItem {
   return { id, name, version, publisher: 'Microsoft Corporation', installDate: null, source: 'registry-hklm', scope: 'system', arch: 'x64', installPath: null, msiProductCode: null, msiUpgradeCode: null, packageFamilyName: null, bundleId: null, packageName: null };
@@ -31,7 +31,7 @@ describe('planSectionUpdate', () => {
     const plan = planSectionUpdate('software', null, software);
     expect(plan.changes).toEqual([{ kind: 'section.added', section: 'software', newHash: software.hash }]);
     expect(plan.software?.installed).toHaveLength(2);
-    expect(planSectionUpdate('bios', null, state({ vendor: 'LENOVO' })).changes).toEqual([{ kind: 'section.added', section: 'bios', newHash: hashSection({ vendor: 'LENOVO' }) }]);
+    expect(planSectionUpdate('bios', null, state({ vendor: 'LENOVO' })).changes).toEqual([{ kind: 'section.added', section: 'bios', newHash: hashSection('bios', { vendor: 'LENOVO' }) }]);
   });
 
   it('plans nothing when the hash is unchanged', () => {

@@ -27,15 +27,15 @@ describe('scan', () => {
     expect(InventoryDocument.safeParse(doc).success).toBe(true);
     expect(doc.sections.system).toEqual(system);
     expect(doc.sections.printers?.[0]?.name).toBe('ＥＰＳＯＮ 複合機');
-    expect(doc.hashes.system).toBe(hashSection(system));
+    expect(doc.hashes.system).toBe(hashSection('system', system));
     expect(doc.collectedAt).toBe('2026-11-26T01:02:03.000Z');
     expect(doc.errors).toEqual([]);
   });
 
   it('gives the same hash for the same data in another key order', () => {
     const reordered = Object.fromEntries(Object.entries(system).reverse());
-    expect(hashSection(reordered)).toBe(hashSection(system));
-    expect(hashSection({ ...system, serial: 'OTHER' })).not.toBe(hashSection(system));
+    expect(hashSection('system', reordered)).toBe(hashSection('system', system));
+    expect(hashSection('system', { ...system, serial: 'OTHER' })).not.toBe(hashSection('system', system));
   });
 
   it('leaves out a section whose collector fails, and says why', async () => {

@@ -1,6 +1,7 @@
 import type { AgentEvent, EventType } from '../../shared/events.js';
 import type { InventorySections, SectionHashes } from '../../shared/inventory/document.js';
 import type { SectionData, SectionName } from '../../shared/inventory/sections.js';
+import type { SoftwareItem } from '../../shared/inventory/software.js';
 import type { Platform } from '../../shared/platform.js';
 import type { InventoryChangeDraft } from '../inventory/changes.js';
 import type { HardwareFingerprint } from '../inventory/fingerprint.js';
@@ -77,14 +78,30 @@ export interface Device {
   eventCount: number;
 }
 
-/** The new data of changed sections, each with the hash the agent computed (hashSection). */
+/** A change of a few software items against the stored list whose section hash is `base`. */
+export interface SoftwareDeltaUpload {
+  base: string;
+  upsert: SoftwareItem[];
+  /** The hash of each item of `upsert`, in order (hashSoftwareItem). */
+  upsertHashes: string[];
+  remove: string[];
+}
+
+/**
+ * The new data of changed sections, each with the hash the agent computed (hashSection).
+ * `clean: true` is the caller's word that no string in the data holds U+0000 or a lone surrogate
+ * (checked on its JSON text): the store then keeps the data as it is instead of copying it to
+ * replace them (see storableText). The software section comes as a whole list, optionally with
+ * each item's hash (`itemHashes`, in order; computed by the store when absent), or as a change
+ * (`delta`), which the store applies only when it holds `delta.base` and the result's set hash is
+ * `hash` (else the section is listed in `refused` and nothing of it is written).
+ */
 export type InventoryUpload = {
-  /**
-   * `clean: true` is the caller's word that no string in `data` holds U+0000 or a lone surrogate
-   * (checked on its JSON text): the store then keeps `data` as it is instead of copying it to
-   * replace them (see storableText).
-   */
-  [N in SectionName]?: { hash: string; data: SectionData<N>; clean?: boolean };
+  [N in Exclude<SectionName, 'software'>]?: { hash: string; data: SectionData<N>; clean?: boolean };
+} & {
+  software?:
+    | { hash: string; data: SectionData<'software'>; itemHashes?: string[]; clean?: boolean }
+    | { hash: string; delta: SoftwareDeltaUpload; clean?: boolean };
 };
 
 export interface InventoryApplyResult {
@@ -96,6 +113,8 @@ export interface InventoryApplyResult {
   ignored: SectionName[];
   /** How many history entries were appended. */
   changes: number;
+  /** Sections sent as a change that did not apply (stale base, or a result whose hash is not the one sent): ask for them whole. */
+  refused: SectionName[];
   /** Every section hash stored for the device once the upload is applied (what `getSectionHashes` would read next). */
   hashes: SectionHashes;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalHash } from '../canonical.js';
+import { canonicalHash, sha256Hex } from '../canonical.js';
 import { PLATFORMS } from '../platform.js';
 import { SECTIONS, SECTION_NAMES, SectionNameSchema, type SectionMap, type SectionName } from './sections.js';
 
@@ -39,8 +39,28 @@ export const InventoryDocument = z.object({
 });
 export type InventoryDocument = z.infer<typeof InventoryDocument>;
 
-/** The hash of one section's data: SHA-256 of its RFC 8785 canonical JSON. */
-export function hashSection(data: unknown): string {
+/** Names the software set hash's definition: a new definition needs a new tag. */
+export const SOFTWARE_SET_TAG = 'mamori.software-set.v1';
+
+/** The hash of one software item: SHA-256 of its RFC 8785 canonical JSON. */
+export function hashSoftwareItem(item: unknown): string {
+  return canonicalHash(item);
+}
+
+/** The text the software set hash is taken of: the tag, then the item hashes sorted, one per line. */
+export function softwareSetText(itemHashes: readonly string[]): string {
+  return `${SOFTWARE_SET_TAG}\n${[...itemHashes].sort().join('\n')}`;
+}
+
+/**
+ * The hash of a section's data. For every section but software, SHA-256 of its RFC 8785
+ * canonical JSON. The software list is a set of items keyed by id, and its hash is a set hash
+ * (SHA-256 of softwareSetText of its item hashes; order does not matter): so the collector,
+ * which keeps each item's hash, can check a change of a few items (`softwareDelta`) or compare a
+ * whole list without reading or serialising every stored row again.
+ */
+export function hashSection(name: SectionName, data: unknown): string {
+  if (name === 'software' && Array.isArray(data)) return sha256Hex(softwareSetText(data.map(hashSoftwareItem)));
   return canonicalHash(data);
 }
 
@@ -49,7 +69,7 @@ export function hashSections(sections: InventorySections): SectionHashes {
   const hashes: SectionHashes = {};
   for (const name of SECTION_NAMES) {
     const data = sections[name];
-    if (data !== undefined) hashes[name] = hashSection(data);
+    if (data !== undefined) hashes[name] = hashSection(name, data);
   }
   return hashes;
 }

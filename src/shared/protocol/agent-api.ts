@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentEvent, EventId } from '../events.js';
-import { InventorySections, SectionHashes, SectionNameSchema } from '../inventory/index.js';
+import { InventorySections, SectionHashes, SectionNameSchema, Sha256Hex, SoftwareItem } from '../inventory/index.js';
 import { PLATFORMS } from '../platform.js';
 import { SignedPolicy } from '../policy.js';
 
@@ -23,6 +23,8 @@ export const AGENT_ROUTES = {
 export const AGENT_LIMITS = {
   bodyBytes: 16 * 1024 * 1024,
   eventsPerBatch: 1000,
+  /** Items added, changed or removed in one software change; a larger change goes as the whole list. */
+  softwareDeltaItems: 10_000,
 } as const;
 
 export const AgentId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lower-case UUID');
@@ -56,14 +58,45 @@ export const EnrollResponse = z.object({
 });
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 
-export const InventoryUpload = z.object({
-  collectedAt: z.iso.datetime(),
-  agentVersion: z.string().max(64),
-  /** The hash of every non-volatile section of the scan, changed or not. */
-  hashes: SectionHashes,
-  /** Only the sections whose hash differs from what the collector acknowledged last time. */
-  sections: InventorySections,
-});
+/**
+ * A change of a few software items, instead of the whole list: the items added or changed (whole,
+ * keyed by id) and the ids removed, against the list whose hash is `base` (the one the collector
+ * acknowledged last). The collector applies it only when it still holds `base` and the result's
+ * set hash is the `hashes.software` sent; otherwise it asks for the whole list (`resend`).
+ */
+export const SoftwareDelta = z
+  .object({
+    base: Sha256Hex,
+    upsert: z.array(SoftwareItem).max(AGENT_LIMITS.softwareDeltaItems),
+    remove: z.array(SoftwareItem.shape.id).max(AGENT_LIMITS.softwareDeltaItems),
+  })
+  .superRefine((delta, ctx) => {
+    const seen = new Set<string>();
+    for (const [list, ids] of [['upsert', delta.upsert.map((item) => item.id)], ['remove', delta.remove]] as const) {
+      ids.forEach((id, index) => {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [list, index], message: `item id ${JSON.stringify(id.slice(0, 64))} appears twice in the change` });
+        seen.add(id);
+      });
+    }
+  });
+export type SoftwareDelta = z.infer<typeof SoftwareDelta>;
+
+export const InventoryUpload = z
+  .object({
+    collectedAt: z.iso.datetime(),
+    agentVersion: z.string().max(64),
+    /** The hash of every non-volatile section of the scan, changed or not. */
+    hashes: SectionHashes,
+    /** Only the sections whose hash differs from what the collector acknowledged last time. */
+    sections: InventorySections,
+    /** The software section as a change of a few items (then `sections.software` is absent). */
+    softwareDelta: SoftwareDelta.optional(),
+  })
+  .superRefine((upload, ctx) => {
+    if (!upload.softwareDelta) return;
+    if (upload.sections.software !== undefined) ctx.addIssue({ code: 'custom', path: ['softwareDelta'], message: 'send the software list or a change of it, not both' });
+    if (upload.hashes.software === undefined) ctx.addIssue({ code: 'custom', path: ['hashes', 'software'], message: 'a software change needs the hash of the list it makes' });
+  });
 export type InventoryUpload = z.infer<typeof InventoryUpload>;
 
 export const InventoryUploadResponse = z.object({

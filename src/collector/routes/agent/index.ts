@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SECTIONS, SECTION_NAMES } from '../../../shared/inventory/index.js';
-import { checkSectionHash } from '../../inventory/hash.js';
+import { checkSectionHash, hashSoftwareItemsQuick } from '../../inventory/hash.js';
 import {
   AGENT_ROUTES,
   CreateApprovalRequest,
@@ -102,17 +102,24 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     const body = parseWith(InventoryUpload, request.body);
     // The sections as they arrived: what the agent hashed, in its key order (see checkSectionHash).
     const wire = (request.body as { sections: Record<string, unknown> }).sections;
-    const upload: Record<string, { hash: string; data: unknown; clean: boolean }> = {};
+    const upload: Record<string, unknown> = {};
     for (const name of SECTION_NAMES) {
       const data = body.sections[name];
       if (data === undefined || SECTIONS[name].volatile) continue;
-      const check = checkSectionHash(wire[name], body.hashes[name]);
+      const check = checkSectionHash(name, wire[name], body.hashes[name]);
       if (!check.ok) {
         throw new HttpError(400, 'hash_mismatch', `Section ${name}: the hash sent does not match its data (expected ${check.expected}).`);
       }
-      upload[name] = { hash: check.hash, data, clean: check.clean };
+      upload[name] = { hash: check.hash, data, clean: check.clean, ...(check.itemHashes ? { itemHashes: check.itemHashes } : {}) };
+    }
+    if (body.softwareDelta) {
+      // Checked by the store against the hashes it keeps: the result's set hash must be hashes.software.
+      const sent = (request.body as { softwareDelta: { upsert: unknown[] } }).softwareDelta.upsert;
+      const quick = hashSoftwareItemsQuick(sent);
+      upload.software = { hash: body.hashes.software, delta: { ...body.softwareDelta, upsertHashes: quick.itemHashes }, clean: quick.clean };
     }
     const applied = await store.applyInventory(device.id, upload as StoreUpload);
+    if (applied.refused.length > 0) request.log.info({ deviceId: device.id, refused: applied.refused }, 'a software change did not apply: asking for the whole list');
     const resend = SECTION_NAMES.filter((name) => {
       const claimed = body.hashes[name];
       return claimed !== undefined && !SECTIONS[name].volatile && applied.hashes[name] !== claimed;

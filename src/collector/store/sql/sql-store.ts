@@ -4,11 +4,12 @@ import type { InventorySections, SectionHashes } from '../../../shared/inventory
 import { isSectionName, type SectionData, type SectionName } from '../../../shared/inventory/sections.js';
 import type { SoftwareItem } from '../../../shared/inventory/software.js';
 import { PLATFORMS, type Platform } from '../../../shared/platform.js';
-import { planSectionUpdate, type InventoryChangeDraft, type SectionState } from '../../inventory/changes.js';
+import { planSectionUpdate, softwareChanges, type InventoryChangeDraft, type SectionState } from '../../inventory/changes.js';
+import { hashSoftwareItemNative, softwareSetHashNative } from '../../inventory/hash.js';
 import type { FieldChange } from '../../inventory/field-diff.js';
 import { normalizeFingerprint, pickMatchingDevice } from '../../inventory/fingerprint.js';
 import { INGESTION, isStoredSection } from '../../inventory/sections.js';
-import type { SoftwareDiff } from '../../inventory/software-diff.js';
+import { diffSoftware } from '../../inventory/software-diff.js';
 import { ConflictError, DuplicateKeyError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { Store } from '../store.js';
 import {
@@ -31,6 +32,7 @@ import {
   type InventoryApplyResult,
   type InventoryChange,
   type InventoryUpload,
+  type SoftwareDeltaUpload,
   type ListChangesOptions,
   type MigrationResult,
   type NewApprovalRequest,
@@ -665,6 +667,7 @@ export class SqlStore implements Store {
   async applyInventory(deviceId: string, upload: InventoryUpload): Promise<InventoryApplyResult> {
     const incoming: [SectionName, SectionState][] = [];
     const ignored: SectionName[] = [];
+    let software: SoftwareIncoming | null = null;
     for (const [name, section] of Object.entries(upload ?? {})) {
       if (!isSectionName(name)) throw new InvalidInputError(`unknown inventory section "${name.slice(0, 64)}"`);
       if (section === undefined) continue;
@@ -672,9 +675,13 @@ export class SqlStore implements Store {
         ignored.push(name);
         continue;
       }
-      const hash = requireSha256(section.hash, `hash of ${name}`);
-      if (INGESTION[name].history === 'software' && !Array.isArray(section.data)) throw new InvalidInputError('software must be a list of items');
-      incoming.push([name, { hash, data: section.clean === true ? section.data : storableValue(section.data) }]);
+      if (INGESTION[name].history === 'software') {
+        software = softwareIncoming(section as NonNullable<InventoryUpload['software']>);
+        continue;
+      }
+      const plain = section as { hash: unknown; data: unknown; clean?: boolean };
+      const hash = requireSha256(plain.hash, `hash of ${name}`);
+      incoming.push([name, { hash, data: plain.clean === true ? plain.data : storableValue(plain.data) }]);
     }
     const now = this.now();
     return this.db.transaction(async (tx) => {
@@ -684,7 +691,7 @@ export class SqlStore implements Store {
       if (!device) throw new NotFoundError('device');
       // Seen now, in the same commit (a separate touch cost one more commit per check-in).
       await tx.run('UPDATE devices SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)', [now, deviceId, now]);
-      const result: InventoryApplyResult = { applied: [], unchanged: [], ignored: [...ignored], changes: 0, hashes: {} };
+      const result: InventoryApplyResult = { applied: [], unchanged: [], ignored: [...ignored], refused: [], changes: 0, hashes: {} };
       // Every section's hash (the caller's answer names what is missing), data only where it is
       // about to be compared: one query instead of a second round trip after the upload.
       const names = incoming.map(([name]) => name);
@@ -695,28 +702,41 @@ export class SqlStore implements Store {
         names.length === 0 ? [deviceId] : [...names, deviceId],
       );
       for (const row of currentRows) if (isSectionName(row.section)) result.hashes[row.section] = row.hash;
-      if (incoming.length === 0) return result;
       const current = new Map(currentRows.map((row) => [row.section, row]));
       const changes: InventoryChangeDraft[] = [];
+      if (software) {
+        const row = current.get('software');
+        if (row && row.hash === software.hash) {
+          result.unchanged.push('software');
+        } else {
+          const outcome = await applySoftware(tx, deviceId, row?.hash ?? null, software, now);
+          if (outcome === 'refused') {
+            result.refused.push('software');
+          } else {
+            await tx.insert(
+              'inventory_sections',
+              ['device_id', 'section', 'hash', 'data', 'updated_at'],
+              [[deviceId, 'software', software.hash, null, now]],
+              { conflict: { columns: ['device_id', 'section'], update: ['hash', 'data', 'updated_at'] } },
+            );
+            changes.push(...outcome);
+            result.applied.push('software');
+            result.hashes.software = software.hash;
+          }
+        }
+      }
       for (const [name, next] of incoming) {
         const row = current.get(name);
         if (row && row.hash === next.hash) {
           result.unchanged.push(name);
           continue;
         }
-        const isSoftware = INGESTION[name].history === 'software';
-        let previous: SectionState | null = null;
-        if (row) previous = { hash: row.hash, data: isSoftware ? await readSoftware(tx, deviceId) : parseJson(row.data) };
+        const previous: SectionState | null = row ? { hash: row.hash, data: parseJson(row.data) } : null;
         const plan = planSectionUpdate(name, previous, next);
-        if (plan.software) {
-          if (!row) await tx.run('DELETE FROM software_items WHERE device_id = ?', [deviceId]);
-          await writeSoftware(tx, deviceId, plan.software, now);
-          await tx.run('UPDATE devices SET software_count = ? WHERE id = ?', [plan.software.current.length, deviceId]);
-        }
         await tx.insert(
           'inventory_sections',
           ['device_id', 'section', 'hash', 'data', 'updated_at'],
-          [[deviceId, name, next.hash, isSoftware ? null : storableJson(next.data), now]],
+          [[deviceId, name, next.hash, storableJson(next.data), now]],
           { conflict: { columns: ['device_id', 'section'], update: ['hash', 'data', 'updated_at'] } },
         );
         if (name === 'os') await updateOsFields(tx, deviceId, next.data as SectionData<'os'>);
@@ -995,17 +1015,112 @@ async function readSoftware(db: SqlExecutor, deviceId: string): Promise<Software
   return rows.map(toSoftwareItem);
 }
 
-/** Brings the device's software rows to `diff.current`, touching only the rows that changed. */
-async function writeSoftware(tx: SqlExecutor, deviceId: string, diff: SoftwareDiff, now: string): Promise<void> {
+/** The software section of an upload, checked and made storable: a whole list or a change. */
+type SoftwareIncoming =
+  | { kind: 'list'; hash: string; items: SoftwareItem[]; itemHashes: string[] }
+  | { kind: 'delta'; hash: string; base: string; upsert: SoftwareItem[]; upsertHashes: string[]; remove: string[] };
+
+function requireItemHashes(hashes: unknown, count: number, what: string): string[] {
+  if (!Array.isArray(hashes) || hashes.length !== count) throw new InvalidInputError(`${what} must give one hash per item`);
+  return hashes.map((h, i) => requireSha256(h, `${what}[${i}]`));
+}
+
+function softwareIncoming(section: NonNullable<InventoryUpload['software']>): SoftwareIncoming {
+  const hash = requireSha256(section.hash, 'hash of software');
+  const keep = <T>(value: T): T => (section.clean === true ? value : storableValue(value));
+  if ('delta' in section) {
+    const delta = section.delta as Partial<SoftwareDeltaUpload> | undefined;
+    if (!delta || !Array.isArray(delta.upsert) || !Array.isArray(delta.remove)) throw new InvalidInputError('a software change needs upsert and remove lists');
+    const upsertHashes = requireItemHashes(delta.upsertHashes, delta.upsert.length, 'software change upsertHashes');
+    const remove = delta.remove.map((id, i) => requireText(id, `software change remove[${i}]`, 1024));
+    const ids = new Set<string>();
+    for (const id of [...delta.upsert.map((item) => item.id), ...remove]) {
+      if (ids.has(id)) throw new InvalidInputError('a software change names an item twice');
+      ids.add(id);
+    }
+    return { kind: 'delta', hash, base: requireSha256(delta.base, 'software change base'), upsert: keep(delta.upsert), upsertHashes, remove: keep(remove) };
+  }
+  if (!Array.isArray(section.data)) throw new InvalidInputError('software must be a list of items');
+  // Each item's hash as sent, before scrubbing: the agent's set hash is made of these.
+  const sentHashes = section.itemHashes === undefined ? section.data.map(hashSoftwareItemNative) : requireItemHashes(section.itemHashes, section.data.length, 'software itemHashes');
+  const items: SoftwareItem[] = [];
+  const itemHashes: string[] = [];
+  const seen = new Set<string>();
+  keep(section.data).forEach((item, i) => {
+    // Ids are meant to be unique; a repeat (agent bug, hostile upload) must not be a key error.
+    if (seen.has(item.id)) return;
+    seen.add(item.id);
+    items.push(item);
+    itemHashes.push(sentHashes[i]!);
+  });
+  return { kind: 'list', hash, items, itemHashes };
+}
+
+/**
+ * Brings the device's software rows to the incoming list or change, touching only the items
+ * whose hash differs, and returns the history; 'refused' when a change does not apply (the stored
+ * list is not its base, or the result's set hash is not the one sent) and nothing was written.
+ * `storedHash` is the software section hash stored (null: none yet, the baseline).
+ */
+async function applySoftware(tx: SqlExecutor, deviceId: string, storedHash: string | null, next: SoftwareIncoming, now: string): Promise<InventoryChangeDraft[] | 'refused'> {
+  if (storedHash === null) {
+    if (next.kind === 'delta') return 'refused';
+    // The baseline: rows left by an earlier enrolment of this device are replaced, no per-item history.
+    await tx.run('DELETE FROM software_items WHERE device_id = ?', [deviceId]);
+    await upsertSoftware(tx, deviceId, next.items, next.itemHashes, now);
+    await tx.run('UPDATE devices SET software_count = ? WHERE id = ?', [next.items.length, deviceId]);
+    return [{ kind: 'section.added', section: 'software', newHash: next.hash }];
+  }
+  if (next.kind === 'delta' && next.base !== storedHash) return 'refused';
+  const rows = await tx.all<{ item_id: string; item_hash: string | null }>('SELECT item_id, item_hash FROM software_items WHERE device_id = ?', [deviceId]);
+  const hashes = new Map(rows.map((row) => [row.item_id, row.item_hash]));
+  let upsert: SoftwareItem[];
+  let upsertHashes: string[];
+  let remove: string[];
+  if (next.kind === 'list') {
+    upsert = [];
+    upsertHashes = [];
+    next.items.forEach((item, i) => {
+      if (hashes.get(item.id) === next.itemHashes[i]) return;
+      upsert.push(item);
+      upsertHashes.push(next.itemHashes[i]!);
+    });
+    const listed = new Set(next.items.map((item) => item.id));
+    remove = rows.filter((row) => !listed.has(row.item_id)).map((row) => row.item_id);
+  } else {
+    ({ upsert, upsertHashes, remove } = next);
+  }
+  for (const id of remove) hashes.delete(id);
+  upsert.forEach((item, i) => hashes.set(item.id, upsertHashes[i]!));
+  if (next.kind === 'delta') {
+    // A row without a hash was stored before item hashes existed: only a whole list can fill it in.
+    const all = [...hashes.values()];
+    if (all.some((h) => h === null) || softwareSetHashNative(all as string[]) !== next.hash) return 'refused';
+  }
+  // History from the rows the change touches only: removed ones (that existed), and the earlier
+  // state of the upserted ones (install, update, or a refresh that is not history).
+  const before: SoftwareItem[] = [];
+  for (const part of chunks([...upsert.map((item) => item.id), ...remove])) {
+    const found = await tx.all<SoftwareRow>(`SELECT ${SOFTWARE_COLUMNS.join(', ')} FROM software_items WHERE device_id = ? AND item_id IN (${marks(part.length)})`, [deviceId, ...part]);
+    before.push(...found.map(toSoftwareItem));
+  }
+  const diff = diffSoftware(before, upsert);
   for (const part of chunks(diff.removed.map((item) => item.id))) {
     await tx.run(`DELETE FROM software_items WHERE device_id = ? AND item_id IN (${marks(part.length)})`, [deviceId, ...part]);
   }
-  const upserts = [...diff.installed, ...diff.updated.map((u) => u.after), ...diff.refreshed];
+  // Every upserted item is written, also one the diff sees as unchanged: its hash (of fields the
+  // table may not keep) is what the next change is checked against.
+  await upsertSoftware(tx, deviceId, upsert, upsertHashes, now);
+  await tx.run('UPDATE devices SET software_count = ? WHERE id = ?', [hashes.size, deviceId]);
+  return softwareChanges(diff);
+}
+
+async function upsertSoftware(tx: SqlExecutor, deviceId: string, items: readonly SoftwareItem[], itemHashes: readonly string[], now: string): Promise<void> {
   await tx.insert(
     'software_items',
-    ['device_id', ...SOFTWARE_COLUMNS, 'first_seen_at'],
-    upserts.map((item) => [deviceId, ...softwareValues(item), now]),
-    { conflict: { columns: ['device_id', 'item_id'], update: SOFTWARE_COLUMNS.filter((c) => c !== 'item_id') } },
+    ['device_id', ...SOFTWARE_COLUMNS, 'item_hash', 'first_seen_at'],
+    items.map((item, i) => [deviceId, ...softwareValues(item), itemHashes[i]!, now]),
+    { conflict: { columns: ['device_id', 'item_id'], update: [...SOFTWARE_COLUMNS.filter((c) => c !== 'item_id'), 'item_hash'] } },
   );
 }
 

@@ -164,4 +164,15 @@ CREATE TABLE audit_log (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'software item hashes (per-item software changes)',
+    sql: `
+-- The hash of each software item as its agent sent it (SHA-256 of its canonical JSON): the
+-- software section's hash is made of these, so a per-item change can be checked, and a full
+-- list compared, without reading every row. NULL for rows stored before this migration: such a
+-- device is asked once for its whole list, which fills them in.
+ALTER TABLE software_items ADD COLUMN item_hash TEXT;
+`,
+  },
 ];
