@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalOrder } from '../src/shared/canonical.js';
 import type { AgentEvent } from '../src/shared/events.js';
-import { SECTIONS, hashSection, type SectionMap, type SectionName, type SoftwareItem } from '../src/shared/inventory/index.js';
+import { SECTIONS, hashSection, softwareChange, type SectionMap, type SectionName, type SoftwareItem } from '../src/shared/inventory/index.js';
 import type { EnrollRequest, EventBatch, InventoryUpload } from '../src/shared/protocol/agent-api.js';
 import {
   DEPARTMENTS,
@@ -490,7 +490,7 @@ export type DeltaKind = 'posture' | 'software';
 /**
  * A later check-in: every hash, and the one section that changed — four in five PCs a posture
  * detail (pending updates, new antivirus definitions), one in five a single software update
- * (the whole software section goes, as the protocol sends whole sections).
+ * (sent as the agent sends it: a change of that one item against the acknowledged list).
  */
 export function deltaUpload(
   p: AgentProfile,
@@ -499,8 +499,7 @@ export function deltaUpload(
 ): { upload: InventoryUpload; kind: DeltaKind } {
   const r = new Random(p.index * 32_452_843 + 5);
   const wantsSoftware = p.index % 5 === 4 && inventory.updatable.length > 0;
-  let changed: Partial<SectionMap>;
-  let kind: DeltaKind;
+  const collectedAt = isoTime(NOW + 3_600_000);
   if (wantsSoftware) {
     const pickOne = r.pick(inventory.updatable);
     const next = (pickOne.current + 1) % pickOne.title.versions.length;
@@ -508,18 +507,22 @@ export function deltaUpload(
     const items = inventory.sections.software.map((item, i) =>
       i === pickOne.index ? { ...item, name: pickOne.title.name.replace('{v}', version), version, installDate: item.installDate === null ? null : isoDate(NOW) } : item,
     );
-    changed = { software: items };
-    kind = 'software';
-  } else {
-    const posture = structuredClone(inventory.sections.posture);
-    if (r.chance(0.5)) posture.updates.pendingCount = (posture.updates.pendingCount ?? 0) + 1;
-    else for (const product of posture.antivirus.products) product.signatureUpdatedAt = isoTime(NOW + 3_600_000);
-    changed = { posture };
-    kind = 'posture';
+    // The agent's own rule (src/agent/agent.ts, softwareDeltaFor): the items that differ, by hash.
+    const change = softwareChange(inventory.sections.software, items);
+    if (!change || change.upsert.length !== 1) throw new Error('a one-title update must be a change of one item');
+    const softwareDelta = { base: hashes.software!, upsert: canonicalOrder(change.upsert), remove: change.remove };
+    return {
+      upload: { collectedAt, agentVersion: AGENT_VERSION, hashes: { ...hashes, ...hashesOf({ software: items }) }, sections: {}, softwareDelta },
+      kind: 'software',
+    };
   }
+  const posture = structuredClone(inventory.sections.posture);
+  if (r.chance(0.5)) posture.updates.pendingCount = (posture.updates.pendingCount ?? 0) + 1;
+  else for (const product of posture.antivirus.products) product.signatureUpdatedAt = isoTime(NOW + 3_600_000);
+  const changed = { posture };
   return {
-    upload: { collectedAt: isoTime(NOW + 3_600_000), agentVersion: AGENT_VERSION, hashes: { ...hashes, ...hashesOf(changed) }, sections: canonicalOrder(changed) },
-    kind,
+    upload: { collectedAt, agentVersion: AGENT_VERSION, hashes: { ...hashes, ...hashesOf(changed) }, sections: canonicalOrder(changed) },
+    kind: 'posture',
   };
 }
 

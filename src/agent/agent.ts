@@ -1,9 +1,9 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { AgentEvent, type EventType } from '../shared/events.js';
 import { canonicalOrder } from '../shared/canonical.js';
-import { SECTIONS, SECTION_NAMES, type InventoryDocument, type SectionHashes, type SectionName } from '../shared/inventory/index.js';
+import { SECTIONS, SECTION_NAMES, softwareChange, type InventoryDocument, type SectionHashes, type SectionName, type SoftwareItem } from '../shared/inventory/index.js';
 import { DEFAULT_POLICY, type PolicyDocument } from '../shared/policy.js';
-import { InventoryUpload, type ApprovalRequestView, type CreateApprovalRequest, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
+import { InventoryUpload, type SoftwareDelta, type ApprovalRequestView, type CreateApprovalRequest, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
 import { currentPlatform } from './collectors/platform.js';
 import type { AgentConfig } from './config/managed.js';
 import { uuidv7 } from './ids.js';
@@ -16,7 +16,7 @@ import { verifySignedPolicy } from './policy/verify.js';
 import { Backoff } from './sync/backoff.js';
 import type { AgentCredentials, CollectorClient } from './sync/client.js';
 import type { SyncFailure, SyncResult } from './sync/failure.js';
-import type { AgentIdentity, AgentState } from './sync/state.js';
+import type { Acknowledged, AgentIdentity, AgentState } from './sync/state.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface AgentOptions {
@@ -57,6 +57,8 @@ export interface RoundReport {
 }
 
 const PEEK_ITEMS = 1000;
+/** Items a software change may touch however short the list; beyond that and a quarter of the list, the whole list goes. */
+const SMALL_SOFTWARE_CHANGE = 16;
 const PEEK_BYTES = 8 * 1024 * 1024;
 const MAX_BATCHES_PER_ROUND = 200;
 const FINGERPRINT_SECTIONS: readonly SectionName[] = ['system', 'network', 'os'];
@@ -401,14 +403,17 @@ export class Agent {
       return null;
     }
     const full = parsed.data;
-    const acknowledged = await state.acknowledgedHashes();
-    let wanted = SECTION_NAMES.filter((n) => full.hashes[n] !== undefined && full.hashes[n] !== acknowledged[n]);
+    const acknowledged = await state.acknowledged();
+    let wanted = SECTION_NAMES.filter((n) => full.hashes[n] !== undefined && full.hashes[n] !== acknowledged.hashes[n]);
+    const software = full.sections.software ?? null;
+    let softwareDelta = wanted.includes('software') ? this.softwareDeltaFor(acknowledged, software) : null;
     // Send what changed; the collector answers with what it still lacks (a full resend when it lost everything).
     for (let attempt = 0; attempt < 3; attempt++) {
       const sections: Record<string, unknown> = {};
       // Canonical key order: the collector can then check each hash without canonicalising again.
-      for (const name of wanted) sections[name] = canonicalOrder(full.sections[name]);
-      const result = await this.authed((auth) => client.uploadInventory(auth, { ...full, sections }));
+      for (const name of wanted) if (!(softwareDelta && name === 'software')) sections[name] = canonicalOrder(full.sections[name]);
+      const upload = { ...full, sections, ...(softwareDelta ? { softwareDelta } : {}) };
+      const result = await this.authed((auth) => client.uploadInventory(auth, upload));
       if (!result.ok) {
         if (result.failure.kind === 'bad-request' && result.failure.status !== null) {
           log.error('the collector refused the inventory; dropping it', { message: result.failure.message });
@@ -419,14 +424,27 @@ export class Agent {
         return result.failure;
       }
       if (result.value.resend.length === 0) {
-        await state.saveAcknowledgedHashes(full.hashes);
+        await state.saveAcknowledgedHashes(full.hashes, software);
         await outbox.ack([item.id]);
         report.inventoriesDelivered += 1;
         return null;
       }
+      // What it lacks goes whole (also software, when a change of it did not apply).
       wanted = result.value.resend.filter((n) => full.sections[n] !== undefined);
+      softwareDelta = null;
     }
     return { kind: 'invalid-response', status: null, message: 'the collector kept asking for sections it was sent' };
+  }
+
+  /**
+   * The software list as a change of the one the collector acknowledged, when that is known and
+   * the change is small (an update or two, not a reinstall); null to send the whole list.
+   */
+  private softwareDeltaFor(acknowledged: Acknowledged, software: SoftwareItem[] | null): SoftwareDelta | null {
+    if (!software || !acknowledged.software || !acknowledged.hashes.software) return null;
+    const change = softwareChange(acknowledged.software, software);
+    if (!change || change.upsert.length + change.remove.length > Math.max(SMALL_SOFTWARE_CHANGE, software.length / 4)) return null;
+    return { base: acknowledged.hashes.software, upsert: canonicalOrder(change.upsert), remove: change.remove };
   }
 
   private async checkPolicy(report: RoundReport): Promise<SyncFailure | null> {

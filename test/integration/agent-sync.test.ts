@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hashSections, type InventoryDocument } from '../../src/shared/inventory/index.js';
+import { canonicalJson } from '../../src/shared/canonical.js';
+import { hashSection, hashSections, type InventoryDocument } from '../../src/shared/inventory/index.js';
+import type { InventoryUpload } from '../../src/shared/protocol/agent-api.js';
 import { Agent } from '../../src/agent/agent.js';
 import type { AgentConfig } from '../../src/agent/config/managed.js';
 import { silentLog } from '../../src/agent/log.js';
@@ -110,6 +112,17 @@ async function rig(): Promise<Rig> {
   return r;
 }
 
+/** Every inventory upload the agent hands to its client, as it goes on the wire. */
+function recordUploads(r: Rig): InventoryUpload[] {
+  const sent: InventoryUpload[] = [];
+  const upload = r.client.uploadInventory.bind(r.client);
+  r.client.uploadInventory = (auth, body) => {
+    sent.push(structuredClone(body));
+    return upload(auth, body);
+  };
+  return sent;
+}
+
 function withSoftware(doc: InventoryDocument, change: (items: NonNullable<InventoryDocument['sections']['software']>) => typeof items): InventoryDocument {
   const sections = { ...doc.sections, software: change([...(doc.sections.software ?? [])]) };
   return { ...doc, sections, hashes: hashSections(sections) };
@@ -147,6 +160,53 @@ describe('agent ↔ collector sync', () => {
     const changes = await r.store.listChanges(identity!.agentId);
     const kinds = changes.slice(0, changes.length - baseline).map((c) => `${c.kind}:${'software' in c ? c.software.name : ''}`);
     expect(kinds, JSON.stringify(changes.slice(0, 5))).toEqual(expect.arrayContaining([`software.installed:一太郎2024`, `software.removed:${removed.name}`]));
+  });
+
+  it('sends sections in canonical key order, and a software change as the items that changed', async () => {
+    const r = await rig();
+    const sent = recordUploads(r);
+    await r.agent.round({ collect: true });
+    const first = sent.at(-1)!;
+    expect(first.sections.software?.length).toBeGreaterThan(10);
+    // Plain JSON of what goes on the wire is the canonical JSON: the collector's quick hash check.
+    for (const data of Object.values(first.sections)) expect(JSON.stringify(data)).toBe(canonicalJson(data));
+    expect(first.softwareDelta).toBeUndefined();
+
+    const [dropped, updated] = machine.sections.software!;
+    const next = withSoftware(machine, (items) => [
+      ...items.filter((i) => i.id !== dropped!.id && i.id !== updated!.id),
+      { ...updated!, version: `${updated!.version ?? '0'}+security1` },
+      { ...dropped!, id: 'dpkg:hidemaru', name: '秀丸エディタ', packageName: 'hidemaru', version: '9.35' },
+    ]);
+    r.setInventory(next);
+    expect((await r.agent.round({ collect: true })).delivered).toBe(true);
+    const upload = sent.at(-1)!;
+    expect(upload.sections.software).toBeUndefined();
+    expect(upload.softwareDelta?.remove).toEqual([dropped!.id]);
+    expect(upload.softwareDelta?.upsert.map((i) => i.id).sort()).toEqual([updated!.id, 'dpkg:hidemaru'].sort());
+    const stored = await r.store.getInventory((await r.state.identity())!.agentId);
+    const byId = (items: readonly { id: string }[]) => [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(byId(stored!.sections.software!)).toEqual(byId(next.sections.software!));
+    expect(stored!.hashes.software).toBe(next.hashes.software);
+  });
+
+  it('sends the whole software list when the collector does not hold the list the change is against', async () => {
+    const r = await rig();
+    const sent = recordUploads(r);
+    await r.agent.round({ collect: true });
+    const agentId = (await r.state.identity())!.agentId;
+    // Someone's restore left the collector with another list for this PC.
+    const other = machine.sections.software!.slice(3);
+    await r.store.applyInventory(agentId, { software: { hash: hashSection('software', other), data: other } });
+    const next = withSoftware(machine, (items) => items.slice(1));
+    r.setInventory(next);
+    expect((await r.agent.round({ collect: true })).delivered).toBe(true);
+    const [change, whole] = sent.slice(-2);
+    expect(change?.softwareDelta?.remove).toHaveLength(1);
+    expect(whole?.softwareDelta).toBeUndefined();
+    expect(whole?.sections.software).toHaveLength(next.sections.software!.length);
+    expect((await r.store.getSectionHashes(agentId)).software).toBe(next.hashes.software);
+    expect((await r.store.getDevice(agentId))?.softwareCount).toBe(next.sections.software!.length);
   });
 
   it('keeps events while the collector is down and delivers each exactly once when it is back', async () => {

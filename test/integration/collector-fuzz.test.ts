@@ -131,6 +131,23 @@ describe.each(backends)('fuzzing the agent API on $name', (backend) => {
     });
   });
 
+  it('POST inventory with a software change: never 5xx, refused changes store nothing, accepted ones answer stored/resend', async () => {
+    const base = smallScan().software ?? [];
+    const [first, ...rest] = base;
+    const after = [...rest, { ...first!, version: 'fuzz-2' }];
+    const valid = {
+      ...inventoryUpload({ ...smallScan(), software: after }, []),
+      softwareDelta: { base: hashSection('software', base), upsert: [{ ...first!, version: 'fuzz-2' }], remove: [] as string[] },
+    };
+    await check(fc.tuple(bodies(valid), fuzzHeaders), [[asJson(valid), WELL_FORMED], [asJson(valid), GZIPPED]], async ([body, headers]) => {
+      const reply = await exchange('POST', AGENT_ROUTES.inventory, headers, body);
+      if (reply.status < 400) {
+        expect(reply.status).toBe(200);
+        expect(InventoryUploadResponse.safeParse(reply.json).success, reply.text).toBe(true);
+      }
+    });
+  });
+
   it('POST events: never 5xx, refused batches store nothing, accepted ones acknowledge or reject every id', async () => {
     const valid = { events: [agentEvent('media.inserted'), agentEvent('media.file_written'), agentEvent('agent.started')] };
     await check(fc.tuple(bodies(valid), fuzzHeaders), [[asJson(valid), WELL_FORMED], [asJson(valid), GZIPPED]], async ([body, headers]) => {

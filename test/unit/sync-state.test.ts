@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { policyKeyIdOf } from '../../src/agent/policy/verify.js';
 import { AgentState, type AgentIdentity, type StateRecovery } from '../../src/agent/sync/state.js';
 import { canonicalJson } from '../../src/shared/canonical.js';
+import { hashSection } from '../../src/shared/inventory/index.js';
 import { DEFAULT_POLICY, type SignedPolicy } from '../../src/shared/policy.js';
 
 const posix = process.platform !== 'win32';
@@ -89,6 +90,22 @@ describe('identity', () => {
     expect(await state.acknowledgedHashes()).toEqual({ software: HASH_A });
     await state.saveIdentity(identity({ agentId: '11111111-2222-4333-8444-555555555555' }));
     expect(await state.acknowledgedHashes()).toEqual({});
+  });
+
+  it('keeps the acknowledged software list with its hash, and forgets a list that does not match it', async () => {
+    const state = await openState();
+    const software = [
+      { id: 'registry-hklm:{ICHITARO}', name: '一太郎2024', version: '34.0.1', publisher: '株式会社ジャストシステム', installDate: null, source: 'registry-hklm' as const, scope: 'system' as const, arch: 'x64', installPath: null, msiProductCode: null, msiUpgradeCode: null, packageFamilyName: null, bundleId: null, packageName: null },
+    ];
+    await state.saveAcknowledgedHashes({ software: hashSection('software', software), os: HASH_B }, software);
+    expect(await state.acknowledged()).toEqual({ hashes: { software: hashSection('software', software), os: HASH_B }, software });
+    // Written by a crash-free but buggy past, or edited by hand: the list is not the acknowledged one.
+    await state.saveAcknowledgedHashes({ software: HASH_A }, software);
+    expect(await state.acknowledged()).toEqual({ hashes: { software: HASH_A }, software: null });
+    // No software hash acknowledged: no list kept.
+    await state.saveAcknowledgedHashes({ os: HASH_B }, software);
+    expect(await state.acknowledged()).toEqual({ hashes: { os: HASH_B }, software: null });
+    expect(JSON.parse(await readFile(join(dir, 'acknowledged.json'), 'utf8'))).not.toHaveProperty('software');
   });
 
   it('drops the applied policy when the collector key changes (it can no longer be verified)', async () => {

@@ -215,7 +215,9 @@ export class CollectorClient {
   /** The request body after validation, or a marker saying why it was refused before sending. */
   private checked<T>(schema: z.ZodType<T>, value: T): T | RefusedBody {
     const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
+    // The value as given, not zod's copy: zod lists keys in schema order, and inventory sections
+    // go in canonical key order so that the collector can check their hashes quickly.
+    if (parsed.success) return value;
     const issue = parsed.error.issues[0];
     return new RefusedBody(issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid');
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SectionHashes } from '../../shared/inventory/index.js';
+import { SectionHashes, SoftwareSection, hashSection, type SoftwareItem } from '../../shared/inventory/index.js';
 import { AgentId, AgentKey } from '../../shared/protocol/agent-api.js';
 import { SignedPolicy, type PolicyDocument } from '../../shared/policy.js';
 import { isEd25519PublicKey, verifySignedPolicy } from '../policy/verify.js';
@@ -65,7 +65,15 @@ const IdentityFile = z.object({
   enrolledAt: z.iso.datetime(),
 });
 
-const AcknowledgedFile = z.object({ formatVersion: z.literal(1), hashes: SectionHashes });
+// The software list goes with its hash: the next upload can then send a change of a few items.
+const AcknowledgedFile = z.object({ formatVersion: z.literal(1), hashes: SectionHashes, software: SoftwareSection.optional() });
+
+/** What the collector last acknowledged. */
+export interface Acknowledged {
+  hashes: SectionHashes;
+  /** The software list whose hash is `hashes.software`; null when unknown (send the whole list). */
+  software: SoftwareItem[] | null;
+}
 
 const PolicyFile = z.object({ formatVersion: z.literal(1), signed: SignedPolicy, etag: z.string().max(1024).nullable() });
 
@@ -120,12 +128,22 @@ export class AgentState {
 
   /** The section hashes the collector last acknowledged; empty (send everything) when unknown. */
   async acknowledgedHashes(): Promise<SectionHashes> {
-    const loaded = await this.load(FILES.acknowledged, AcknowledgedFile);
-    return loaded.status === 'ok' ? loaded.value.hashes : {};
+    return (await this.acknowledged()).hashes;
   }
 
-  async saveAcknowledgedHashes(hashes: SectionHashes): Promise<void> {
-    await this.writeAtomic(FILES.acknowledged, JSON.stringify(AcknowledgedFile.parse({ formatVersion: 1, hashes })));
+  /** The section hashes and the software list the collector last acknowledged (a list that does not match its hash is dropped). */
+  async acknowledged(): Promise<Acknowledged> {
+    const loaded = await this.load(FILES.acknowledged, AcknowledgedFile);
+    if (loaded.status !== 'ok') return { hashes: {}, software: null };
+    const { hashes, software } = loaded.value;
+    const matches = software !== undefined && hashes.software !== undefined && hashSection('software', software) === hashes.software;
+    return { hashes, software: matches ? software : null };
+  }
+
+  /** Records what the collector acknowledged: every section hash, and the software list when the scan had one. */
+  async saveAcknowledgedHashes(hashes: SectionHashes, software: SoftwareItem[] | null = null): Promise<void> {
+    const record = AcknowledgedFile.parse({ formatVersion: 1, hashes, ...(software && hashes.software ? { software } : {}) });
+    await this.writeAtomic(FILES.acknowledged, JSON.stringify(record));
   }
 
   /**

@@ -7,3 +7,4 @@ export * from './processes.js';
 export * from './posture.js';
 export * from './sections.js';
 export * from './document.js';
+export * from './software-change.js';
