@@ -12,7 +12,7 @@ import type { PolicyContent } from './requests/effects.js';
 import { csvDate, deviceText, entryFromRegistration, ledgerFromCsv, type RegisteredMedium } from '../shared/media/index.js';
 import { hashSecret, newEnrollSecret } from './auth/agent-keys.js';
 import { MIN_PASSWORD_LENGTH, hashPassword } from './auth/passwords.js';
-import { ConflictError, isPostgresUrl, openStore, type AdminRole, type Store } from './store/index.js';
+import { ConflictError, isPostgresUrl, openStore, type AdminRole, type SqliteStoreOptions, type Store } from './store/index.js';
 
 const lang = resolveLang(process.env.MAMORI_LANG, process.env.LC_ALL, process.env.LANG);
 const msg = (key: MessageKey, params: Record<string, string | number> = {}) => t(lang, key, params);
@@ -36,7 +36,7 @@ function addStoreOptions(command: Command): Command {
 }
 
 /** Opens and migrates the store the flags name: PostgreSQL for a postgres:// URL, else SQLite in the data folder. */
-async function openConfiguredStore(flags: StoreFlags): Promise<Store> {
+async function openConfiguredStore(flags: StoreFlags, sqlite: SqliteStoreOptions = {}): Promise<Store> {
   const url = flags.database ?? process.env.MAMORI_DATABASE_URL;
   let store: Store;
   if (url) {
@@ -45,7 +45,7 @@ async function openConfiguredStore(flags: StoreFlags): Promise<Store> {
   } else {
     const dir = resolve(flags.data ?? DEFAULT_DATA_DIR);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    store = openStore({ sqliteFile: join(dir, 'collector.sqlite') });
+    store = openStore({ sqliteFile: join(dir, 'collector.sqlite') }, sqlite);
   }
   await store.migrate();
   return store;
@@ -91,8 +91,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
     .action(async (opts: StoreFlags & { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: boolean; logLevel: string; enrolmentsPerMinute: number; authFailuresPerMinute: number }) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw refuse('collector.tlsPair');
-      const store = await openConfiguredStore(opts);
       const logger = pino({ level: opts.logLevel });
+      // A serving collector checkpoints SQLite's WAL on another thread (see checkpointer.ts).
+      const store = await openConfiguredStore(opts, {
+        backgroundCheckpoint: true,
+        onCheckpointError: (message) => logger.warn({ error: message }, 'SQLite checkpoint failed; the WAL grows until it succeeds'),
+      });
       const app = await buildCollectorApp({
         store,
         loggerInstance: logger,

@@ -1146,6 +1146,24 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
     });
   });
 
+  describe('resendable transactions', () => {
+    it('commit like any other; on PostgreSQL without waiting for the WAL flush, and only for themselves', async () => {
+      const driver = db.driver();
+      const setting = () => driver.one<{ synchronous_commit: string }>('SHOW synchronous_commit');
+      await driver.exec('CREATE TABLE resend_probe (id INTEGER PRIMARY KEY)');
+      const inside = await driver.transaction(async (tx) => {
+        await tx.run('INSERT INTO resend_probe (id) VALUES (?)', [1]);
+        return backend.name === 'postgres' ? (await tx.one<{ synchronous_commit: string }>('SHOW synchronous_commit'))?.synchronous_commit : null;
+      }, { resendable: true });
+      expect(await driver.all('SELECT id FROM resend_probe')).toEqual([{ id: 1 }]);
+      if (backend.name === 'postgres') {
+        expect(inside).toBe('off');
+        // SET LOCAL: the pooled connection goes back to durable commits.
+        for (let i = 0; i < 5; i++) expect((await setting())?.synchronous_commit).toBe('on');
+      }
+    });
+  });
+
   describe('closing', () => {
     it('refuses work afterwards as unavailable, and may be repeated', async () => {
       const other = db.open();

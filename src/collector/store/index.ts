@@ -2,5 +2,5 @@
 export type { Store } from './store.js';
 export * from './types.js';
 export * from './errors.js';
-export { openStore, openSqliteStore, openPostgresStore, isPostgresUrl, type StoreTarget } from './open.js';
+export { openStore, openSqliteStore, openPostgresStore, isPostgresUrl, type SqliteStoreOptions, type StoreTarget } from './open.js';
 export type { PostgresConnection } from './postgres/driver.js';

@@ -1,16 +1,18 @@
 import { PostgresDriver, type PostgresConnection } from './postgres/driver.js';
 import { POSTGRES_BOOTSTRAP, POSTGRES_MIGRATIONS } from './postgres/migrations.js';
 import { SqlStore } from './sql/sql-store.js';
-import { SqliteDriver } from './sqlite/driver.js';
+import { SqliteDriver, type SqliteDriverOptions } from './sqlite/driver.js';
 import { SQLITE_BOOTSTRAP, SQLITE_MIGRATIONS } from './sqlite/migrations.js';
 import type { Store } from './store.js';
 import type { StoreOptions } from './types.js';
 
+export type SqliteStoreOptions = StoreOptions & SqliteDriverOptions;
+
 /** The embedded back end on a database file (created with its folder when absent); call migrate() before use. */
-export function openSqliteStore(file: string, options?: StoreOptions): Store {
+export function openSqliteStore(file: string, options?: SqliteStoreOptions): Store {
   return new SqlStore({
     backend: 'sqlite',
-    driver: SqliteDriver.open(file),
+    driver: SqliteDriver.open(file, options),
     bootstrapSql: SQLITE_BOOTSTRAP,
     migrations: SQLITE_MIGRATIONS,
     ...(options ? { options } : {}),
@@ -39,7 +41,7 @@ export function isPostgresUrl(target: string): boolean {
  * The store for `--database`: a postgres:// URL opens PostgreSQL (a `schema` query parameter
  * picks the schema), anything else is a SQLite file path. Call migrate() before use.
  */
-export function openStore(target: StoreTarget, options?: StoreOptions): Store {
+export function openStore(target: StoreTarget, options?: SqliteStoreOptions): Store {
   if (typeof target !== 'string') {
     return 'sqliteFile' in target ? openSqliteStore(target.sqliteFile, options) : openPostgresStore(target, options);
   }

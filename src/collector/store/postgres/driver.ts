@@ -13,6 +13,7 @@ import {
   type SqlDriver,
   type SqlExecutor,
   type SqlValue,
+  type TransactionOptions,
 } from '../sql/driver.js';
 
 const DIALECT: SqlDialect = { name: 'postgres', forUpdate: ' FOR UPDATE' };
@@ -245,7 +246,7 @@ export class PostgresDriver implements SqlDriver {
 
   async lock(): Promise<void> {}
 
-  async transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(body: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.open();
     for (let attempt = 1; ; attempt += 1) {
       let client: pg.PoolClient;
@@ -256,7 +257,8 @@ export class PostgresDriver implements SqlDriver {
       }
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        // One round trip for both statements (simple query protocol).
+        await client.query(options.resendable ? 'BEGIN; SET LOCAL synchronous_commit TO off' : 'BEGIN');
         const result = await body(new PgExecutor(client, true, this.typeCache));
         await client.query('COMMIT');
         return result;

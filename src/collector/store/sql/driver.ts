@@ -47,13 +47,24 @@ export interface SqlExecutor {
   lock(purpose: LockPurpose): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * The transaction writes only what its sender sends again when it is lost (an inventory: the
+   * agent's next check-in carries every hash, and the collector asks again for what it lacks), so
+   * the back end may answer before the commit is on disk: PostgreSQL then skips the WAL flush
+   * wait (synchronous_commit off; a crash loses at most the last moments, never consistency).
+   * Never for events or decisions, which the sender forgets once acknowledged.
+   */
+  resendable?: boolean;
+}
+
 export interface SqlDriver extends SqlExecutor {
   /**
    * Runs `body` in one transaction: committed when it resolves, rolled back when it throws. The
    * body must use the executor it is given, and may run more than once when the database asks
    * for a retry (deadlock, serialization failure), so it must not have effects outside the database.
    */
-  transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Waits for running work, then closes every connection. */
   close(): Promise<void>;
 }

@@ -684,13 +684,17 @@ export class SqlStore implements Store {
       incoming.push([name, { hash, data: plain.clean === true ? plain.data : storableValue(plain.data) }]);
     }
     const now = this.now();
+    // Resendable: an upload lost in a database crash is asked for again at the next check-in.
     return this.db.transaction(async (tx) => {
-      // The device row lock serialises uploads of one device across collector processes: the
-      // second one diffs against what the first stored.
-      const device = await tx.one(`SELECT id FROM devices WHERE id = ?${tx.dialect.forUpdate}`, [isUuid(deviceId) ? deviceId : '']);
+      // Seen now, in the same commit (a separate touch cost one more commit per check-in). The
+      // UPDATE also takes the device row lock, which serialises uploads of one device across
+      // collector processes (the second one diffs against what the first stored), and tells
+      // whether the device exists.
+      const device = await tx.one(
+        'UPDATE devices SET last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ? THEN ? ELSE last_seen_at END WHERE id = ? RETURNING id',
+        [now, now, isUuid(deviceId) ? deviceId : ''],
+      );
       if (!device) throw new NotFoundError('device');
-      // Seen now, in the same commit (a separate touch cost one more commit per check-in).
-      await tx.run('UPDATE devices SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)', [now, deviceId, now]);
       const result: InventoryApplyResult = { applied: [], unchanged: [], ignored: [...ignored], refused: [], changes: 0, hashes: {} };
       // Every section's hash (the caller's answer names what is missing), data only where it is
       // about to be compared: one query instead of a second round trip after the upload.
@@ -751,7 +755,7 @@ export class SqlStore implements Store {
       );
       result.changes = changes.length;
       return result;
-    });
+    }, { resendable: true });
   }
 
   async listChanges(deviceId: string, options: ListChangesOptions = {}): Promise<InventoryChange[]> {

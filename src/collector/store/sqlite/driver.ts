@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { BackgroundCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { DuplicateKeyError, InvalidInputError, NotFoundError, SchemaMismatchError, StoreError, StoreUnavailableError } from '../errors.js';
 import {
   Mutex,
@@ -14,6 +15,7 @@ import {
   type SqlDriver,
   type SqlExecutor,
   type SqlValue,
+  type TransactionOptions,
 } from '../sql/driver.js';
 
 const DIALECT: SqlDialect = { name: 'sqlite', forUpdate: '' };
@@ -144,6 +146,12 @@ class DirectExecutor implements SqlExecutor {
   }
 }
 
+export interface SqliteDriverOptions {
+  /** Checkpoint the WAL from a worker thread instead of inside commits (a file database only). */
+  backgroundCheckpoint?: boolean;
+  onCheckpointError?: (message: string) => void;
+}
+
 /** The SQLite back end's driver: one connection, WAL, foreign keys on. */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = DIALECT;
@@ -154,12 +162,17 @@ export class SqliteDriver implements SqlDriver {
     private readonly db: Database.Database,
     private readonly queue: Mutex,
     private readonly queueKey: string,
+    private readonly checkpointer: BackgroundCheckpointer | null,
   ) {
     this.direct = new DirectExecutor(db);
   }
 
-  /** Opens (creating when absent) the database file, and its folder; ':memory:' for a private in-memory database. */
-  static open(file: string): SqliteDriver {
+  /**
+   * Opens (creating when absent) the database file, and its folder; ':memory:' for a private
+   * in-memory database. `backgroundCheckpoint` moves WAL checkpoints to a worker thread (the
+   * serving collector; see checkpointer.ts).
+   */
+  static open(file: string, options: SqliteDriverOptions = {}): SqliteDriver {
     const memory = file === ':memory:';
     const key = memory ? `:memory:${Math.random()}` : resolve(file);
     let db: Database.Database;
@@ -175,7 +188,12 @@ export class SqliteDriver implements SqlDriver {
     } catch (err) {
       throw new StoreUnavailableError('cannot open the SQLite database', { cause: err });
     }
-    return new SqliteDriver(db, queueFor(key), key);
+    let checkpointer: BackgroundCheckpointer | null = null;
+    if (options.backgroundCheckpoint && !memory) {
+      db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = new BackgroundCheckpointer(key, options.onCheckpointError ? { onError: options.onCheckpointError } : {});
+    }
+    return new SqliteDriver(db, queueFor(key), key, checkpointer);
   }
 
   private queued<T>(work: () => Promise<T>): Promise<T> {
@@ -211,7 +229,9 @@ export class SqliteDriver implements SqlDriver {
 
   async lock(): Promise<void> {}
 
-  transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  // `resendable` changes nothing here: in WAL mode with synchronous NORMAL no commit waits for
+  // the disk anyway (only checkpoints do).
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     return this.queued(async () => {
       // IMMEDIATE takes the write lock now, so that a read-then-write transaction cannot be
       // overtaken by another process between its read and its write.
@@ -229,6 +249,7 @@ export class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.checkpointer?.stop();
     await this.queue.run(async () => {
       this.closed = true;
       this.db.close();
