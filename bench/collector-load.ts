@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { AGENT_ROUTES, EnrollResponse, EventBatchResponse, InventoryUploadResponse } from '../src/shared/protocol/agent-api.js';
 import { UPLOADED_SECTIONS, ipv4Of } from './collector-agent.js';
-import { percentile, round } from './lib.js';
+import { percentile, processTree, round } from './lib.js';
 import { cacheKey, enrollBody, loadCache, saveCache, type AgentPayloads, type Body, type PrepJob } from './collector-prep.js';
 
 interface Options {
@@ -106,24 +106,32 @@ async function prepareInWorkers(options: Options): Promise<AgentPayloads[]> {
 
 const TICKS_PER_SECOND = 100;
 
-/** utime + stime of a process in ms, from /proc/<pid>/stat; null when it is gone. */
+/** utime + stime (every thread) of a process and its descendants in ms, from /proc/<pid>/stat; null when the root is gone. */
 function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return null;
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${member}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    } catch {
+      if (member === pid) return null;
+    }
   }
+  return total;
 }
 
-/** How long the collector's main thread waited for a CPU (ms), from /proc/<pid>/schedstat. */
+/** How long the collector's main threads waited for a CPU (ms), from /proc/<pid>/schedstat. */
 function runQueueWaitMs(pid: number): number | null {
-  try {
-    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return null;
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      total += Number(readFileSync(`/proc/${member}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+    } catch {
+      if (member === pid) return null;
+    }
   }
+  return total;
 }
 
 /** CPU ms of every `postgres` process on the machine (server-wide: other users of it count too). */

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { asciiJson } from '../src/shared/protocol/ascii-json.js';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { SECTIONS, hashSection } from '../src/shared/inventory/index.js';
 import { EnrollRequest, EventBatch, InventoryUpload } from '../src/shared/protocol/agent-api.js';
@@ -40,7 +41,8 @@ export interface PrepJob {
 
 /** A request body as the agent's client encodes it. */
 export function encode(value: unknown): Body {
-  const json = Buffer.from(JSON.stringify(value), 'utf8');
+  // As the agent's client encodes bodies (src/agent/sync/client.ts): ASCII-only JSON.
+  const json = Buffer.from(asciiJson(value), 'utf8');
   if (json.length <= GZIP_ABOVE_BYTES) return { bytes: new Uint8Array(json), gzip: false, rawBytes: json.length };
   return { bytes: new Uint8Array(gzipSync(json)), gzip: true, rawBytes: json.length };
 }

@@ -1,5 +1,5 @@
 // Fleet benchmark of the collector: `npm run bench:collector [-- --agents N | --quick]
-// [--backend sqlite|postgres|both] [--concurrency C] [--cpu-prof] [--no-record] [--keep-cache] [--keep]`.
+// [--backend sqlite|postgres|both] [--concurrency C] [--workers W] [--cpu-prof] [--no-record] [--keep-cache] [--keep]`.
 // Per back end: a fresh SQLite folder or PostgreSQL schema, the compiled collector as its own
 // process (`node dist/src/collector/cli.js serve --trust-proxy --log-level warn`), and the load
 // generator as another process (bench/collector-load.ts: N agents enrol, send a full inventory
@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { machine, recordInBenchmarksMd, round } from './lib.js';
+import { machine, processTree, recordInBenchmarksMd, round } from './lib.js';
 import type { PhaseResult } from './collector-load.js';
 import { summariseProfile } from './collector-profile.js';
 
@@ -38,11 +38,13 @@ const agents = Number(valueOf('--agents') ?? (flag('--quick') ? 500 : 10_000));
 // 16 in flight saturates one collector (its CPU is the limit, not the requests waiting); more only
 // lengthens the queue each request waits in, which a closed loop adds to every latency.
 const concurrency = Number(valueOf('--concurrency') ?? 16);
+// Collector processes per back end (`serve --workers N`): one per core by default, as deployed.
+const workers = Number(valueOf('--workers') ?? 2);
 const backendArg = valueOf('--backend') ?? 'both';
 const backends: Backend[] = backendArg === 'both' ? ['sqlite', 'postgres'] : [backendArg as Backend];
 const cpuProfile = flag('--cpu-prof');
-if (!Number.isInteger(agents) || agents <= 0 || !Number.isInteger(concurrency) || concurrency <= 0 || backends.some((b) => b !== 'sqlite' && b !== 'postgres')) {
-  throw new Error('usage: bench/collector.ts [--agents N | --quick] [--backend sqlite|postgres|both] [--concurrency C] [--cpu-prof] [--no-record] [--keep-cache] [--keep]');
+if (!Number.isInteger(agents) || agents <= 0 || !Number.isInteger(concurrency) || concurrency <= 0 || !Number.isInteger(workers) || workers <= 0 || backends.some((b) => b !== 'sqlite' && b !== 'postgres')) {
+  throw new Error('usage: bench/collector.ts [--agents N | --quick] [--backend sqlite|postgres|both] [--concurrency C] [--workers W] [--cpu-prof] [--no-record] [--keep-cache] [--keep]');
 }
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -105,10 +107,18 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error('the collector did not answer /healthz within 30 s');
 }
 
-/** VmHWM (peak resident set) of a running process, in MB. */
+/** VmHWM (peak resident set) of a running process and its workers, summed, in MB. */
 function peakRssMb(pid: number): number {
-  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? round(Number(match[1]) / 1024, 1) : Number.NaN;
+  let kb = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${member}/status`, 'utf8'));
+      if (match) kb += Number(match[1]);
+    } catch {
+      // A worker that ended meanwhile.
+    }
+  }
+  return kb > 0 ? round(kb / 1024, 1) : Number.NaN;
 }
 
 function sqliteBytes(dataDir: string): number {
@@ -186,7 +196,7 @@ async function runBackend(backend: Backend): Promise<BackendRun> {
     const profileDir = join(work, 'cpu-prof');
     const nodeFlags = cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     // --trust-proxy: the load generator sends each agent's own address as X-Forwarded-For.
-    collector = spawn(process.execPath, [...nodeFlags, cli, 'serve', ...flags, '--port', String(port), '--trust-proxy', '--log-level', 'warn'], {
+    collector = spawn(process.execPath, [...nodeFlags, cli, 'serve', ...flags, '--port', String(port), '--workers', String(workers), '--trust-proxy', '--log-level', 'warn'], {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -1,5 +1,5 @@
-// Shared pieces of the benchmark scripts: statistics, machine facts, and BENCHMARKS.md upkeep.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Shared pieces of the benchmark scripts: statistics, machine facts, process trees, and BENCHMARKS.md upkeep.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 export function median(values: number[]): number {
@@ -51,4 +51,21 @@ export function recordInBenchmarksMd(name: string, markdown: string): void {
   const end = text.indexOf(close);
   text = start >= 0 && end > start ? text.slice(0, start) + block + text.slice(end + close.length) : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, text);
+}
+
+/** The pid and every descendant of it (a `serve --workers N` collector is a primary and its workers). */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  return tree;
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { resolveLang, t, type MessageKey } from '../shared/i18n/index.js';
 import { buildCollectorApp } from './app.js';
+import { isClusterWorker, runPrimary } from './cluster.js';
+import { BackgroundCheckpointer } from './store/sqlite/checkpointer.js';
 import { loadPolicyKeys, policyContent, updatePolicy } from './policy/current.js';
 import { decideRequest } from './requests/decide.js';
 import type { PolicyContent } from './requests/effects.js';
@@ -36,6 +38,12 @@ function addStoreOptions(command: Command): Command {
 }
 
 /** Opens and migrates the store the flags name: PostgreSQL for a postgres:// URL, else SQLite in the data folder. */
+/** The SQLite database file the flags name, or null for PostgreSQL. */
+function sqliteFileOf(flags: StoreFlags): string | null {
+  if (flags.database ?? process.env.MAMORI_DATABASE_URL) return null;
+  return join(resolve(flags.data ?? DEFAULT_DATA_DIR), 'collector.sqlite');
+}
+
 async function openConfiguredStore(flags: StoreFlags, sqlite: SqliteStoreOptions = {}): Promise<Store> {
   const url = flags.database ?? process.env.MAMORI_DATABASE_URL;
   let store: Store;
@@ -43,9 +51,9 @@ async function openConfiguredStore(flags: StoreFlags, sqlite: SqliteStoreOptions
     if (!isPostgresUrl(url)) throw refuse('collector.databaseUrl');
     store = openStore(url);
   } else {
-    const dir = resolve(flags.data ?? DEFAULT_DATA_DIR);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    store = openStore({ sqliteFile: join(dir, 'collector.sqlite') }, sqlite);
+    const file = sqliteFileOf(flags)!;
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    store = openStore({ sqliteFile: file }, sqlite);
   }
   await store.migrate();
   return store;
@@ -88,15 +96,31 @@ export function buildProgram(): Command {
     .option('--trust-proxy', 'trust X-Forwarded-For from a load balancer')
     .option('--enrolments-per-minute <n>', 'enrolments allowed per client address per minute', positiveInt('--enrolments-per-minute'), 600)
     .option('--auth-failures-per-minute <n>', 'failed agent authentications allowed per client address per minute', positiveInt('--auth-failures-per-minute'), 30)
+    .option('--workers <n>', 'collector processes sharing the port (more use more cores; rate limits count per process)', positiveInt('--workers'), 1)
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
-    .action(async (opts: StoreFlags & { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: boolean; logLevel: string; enrolmentsPerMinute: number; authFailuresPerMinute: number }) => {
+    .action(async (opts: StoreFlags & { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: boolean; logLevel: string; enrolmentsPerMinute: number; authFailuresPerMinute: number; workers: number }) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw refuse('collector.tlsPair');
       const logger = pino({ level: opts.logLevel });
-      // A serving collector checkpoints SQLite's WAL on another thread (see checkpointer.ts).
-      const store = await openConfiguredStore(opts, {
-        backgroundCheckpoint: true,
-        onCheckpointError: (message) => logger.warn({ error: message }, 'SQLite checkpoint failed; the WAL grows until it succeeds'),
-      });
+      const onCheckpointError = (message: string) => logger.warn({ error: message }, 'SQLite checkpoint failed; the WAL grows until it succeeds');
+      const sqliteFile = sqliteFileOf(opts);
+      if (opts.workers > 1 && !isClusterWorker()) {
+        // The primary migrates once and, on SQLite, checkpoints the WAL (it is otherwise idle).
+        let checkpointer: BackgroundCheckpointer | null = null;
+        await runPrimary({
+          workers: opts.workers,
+          logger,
+          prepare: async () => {
+            await (await openConfiguredStore(opts)).close();
+            if (sqliteFile) checkpointer = new BackgroundCheckpointer(sqliteFile, { onError: onCheckpointError });
+          },
+          onStopped: async () => {
+            await checkpointer?.stop();
+          },
+        });
+        return;
+      }
+      // Checkpoints of SQLite's WAL go to another thread (see checkpointer.ts), or to the primary.
+      const store = await openConfiguredStore(opts, { checkpoints: isClusterWorker() ? 'elsewhere' : 'thread', onCheckpointError });
       const app = await buildCollectorApp({
         store,
         loggerInstance: logger,

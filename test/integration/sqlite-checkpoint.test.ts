@@ -24,7 +24,7 @@ describe('SQLite checkpoints on a worker thread', () => {
     dirs.push(dir);
     const file = join(dir, 'collector.sqlite');
     const errors: string[] = [];
-    const driver = SqliteDriver.open(file, { backgroundCheckpoint: true, onCheckpointError: (m) => errors.push(m) });
+    const driver = SqliteDriver.open(file, { checkpoints: 'thread', onCheckpointError: (m) => errors.push(m) });
     expect(await driver.one('PRAGMA wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 16_384 });
     await driver.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
     const body = '一太郎'.repeat(2000);

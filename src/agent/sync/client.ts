@@ -3,6 +3,7 @@ import https from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { asciiJson } from '../../shared/protocol/ascii-json.js';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import { EventId } from '../../shared/events.js';
@@ -248,7 +249,8 @@ export class CollectorClient {
     }
     let data: Buffer | undefined;
     if (body !== undefined) {
-      const json = Buffer.from(JSON.stringify(body), 'utf8');
+      // ASCII-only JSON: the collector decodes it on its fast path (see asciiJson).
+      const json = Buffer.from(asciiJson(body), 'utf8');
       if (json.length > AGENT_LIMITS.bodyBytes) {
         return failure({ kind: 'bad-request', status: null, code: 'too-large', message: `refused before sending: ${json.length} bytes is over the collector's limit of ${AGENT_LIMITS.bodyBytes}` });
       }

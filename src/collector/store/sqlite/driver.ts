@@ -147,8 +147,13 @@ class DirectExecutor implements SqlExecutor {
 }
 
 export interface SqliteDriverOptions {
-  /** Checkpoint the WAL from a worker thread instead of inside commits (a file database only). */
-  backgroundCheckpoint?: boolean;
+  /**
+   * Who checkpoints the WAL (a file database only): 'inline' — SQLite itself, inside the commit
+   * that crosses a thousand pages (the default: tests, CLI commands); 'thread' — a worker thread
+   * of this process; 'elsewhere' — another process (the cluster's primary). Both of the latter
+   * keep a large inline checkpoint as a safety net.
+   */
+  checkpoints?: 'inline' | 'thread' | 'elsewhere';
   onCheckpointError?: (message: string) => void;
 }
 
@@ -169,8 +174,7 @@ export class SqliteDriver implements SqlDriver {
 
   /**
    * Opens (creating when absent) the database file, and its folder; ':memory:' for a private
-   * in-memory database. `backgroundCheckpoint` moves WAL checkpoints to a worker thread (the
-   * serving collector; see checkpointer.ts).
+   * in-memory database. See SqliteDriverOptions for who checkpoints the WAL.
    */
   static open(file: string, options: SqliteDriverOptions = {}): SqliteDriver {
     const memory = file === ':memory:';
@@ -189,10 +193,9 @@ export class SqliteDriver implements SqlDriver {
       throw new StoreUnavailableError('cannot open the SQLite database', { cause: err });
     }
     let checkpointer: BackgroundCheckpointer | null = null;
-    if (options.backgroundCheckpoint && !memory) {
-      db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-      checkpointer = new BackgroundCheckpointer(key, options.onCheckpointError ? { onError: options.onCheckpointError } : {});
-    }
+    const checkpoints = memory ? 'inline' : (options.checkpoints ?? 'inline');
+    if (checkpoints !== 'inline') db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    if (checkpoints === 'thread') checkpointer = new BackgroundCheckpointer(key, options.onCheckpointError ? { onError: options.onCheckpointError } : {});
     return new SqliteDriver(db, queueFor(key), key, checkpointer);
   }
 
