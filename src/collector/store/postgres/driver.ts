@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DuplicateKeyError, InvalidInputError, NotFoundError, SchemaMismatchError, StoreError, StoreUnavailableError } from '../errors.js';
 import {
@@ -63,6 +64,21 @@ export function toPositional(sql: string): string {
   return text;
 }
 
+/** Statements with more parameters than this are not prepared (their shapes vary with the data). */
+const NAMED_MAX_PARAMS = 64;
+const statementNames = new Map<string, string>();
+
+/** A stable name for a statement's text (a hash, so that two texts never share a name). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `m_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    if (statementNames.size >= SQL_CACHE_LIMIT) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
@@ -103,7 +119,12 @@ class PgExecutor implements SqlExecutor {
   private async query(sql: string, params?: readonly (SqlValue | SqlValue[])[]): Promise<pg.QueryResult<Row>> {
     try {
       const values = (params ?? []).map((v) => (typeof v === 'string' ? storableText(v) : v));
-      return await this.target.query<Row>(toPositional(sql), values);
+      const text = toPositional(sql);
+      // Statements of a fixed shape run as named prepared statements: PostgreSQL parses and plans
+      // each once per connection instead of on every check-in. Long parameter lists (IN lists of
+      // many ids, multi-row VALUES) vary in shape and stay unnamed.
+      if (values.length <= NAMED_MAX_PARAMS) return await this.target.query<Row>({ name: statementName(text), text, values });
+      return await this.target.query<Row>(text, values);
     } catch (err) {
       // Inside a transaction the raw error goes up so that the transaction can retry deadlocks.
       throw this.inTransaction ? err : translatePgError(err);

@@ -729,6 +729,8 @@ export class SqlStore implements Store {
           }
         }
       }
+      // Every changed section in one statement (one round trip on PostgreSQL, not one per section).
+      const sectionRows: SqlValue[][] = [];
       for (const [name, next] of incoming) {
         const row = current.get(name);
         if (row && row.hash === next.hash) {
@@ -737,17 +739,15 @@ export class SqlStore implements Store {
         }
         const previous: SectionState | null = row ? { hash: row.hash, data: parseJson(row.data) } : null;
         const plan = planSectionUpdate(name, previous, next);
-        await tx.insert(
-          'inventory_sections',
-          ['device_id', 'section', 'hash', 'data', 'updated_at'],
-          [[deviceId, name, next.hash, storableJson(next.data), now]],
-          { conflict: { columns: ['device_id', 'section'], update: ['hash', 'data', 'updated_at'] } },
-        );
+        sectionRows.push([deviceId, name, next.hash, storableJson(next.data), now]);
         if (name === 'os') await updateOsFields(tx, deviceId, next.data as SectionData<'os'>);
         changes.push(...plan.changes);
         result.applied.push(name);
         result.hashes[name] = next.hash;
       }
+      await tx.insert('inventory_sections', ['device_id', 'section', 'hash', 'data', 'updated_at'], sectionRows, {
+        conflict: { columns: ['device_id', 'section'], update: ['hash', 'data', 'updated_at'] },
+      });
       await tx.insert(
         'inventory_changes',
         CHANGE_COLUMNS,
@@ -1069,9 +1069,10 @@ function softwareIncoming(section: NonNullable<InventoryUpload['software']>): So
 async function applySoftware(tx: SqlExecutor, deviceId: string, storedHash: string | null, next: SoftwareIncoming, now: string): Promise<InventoryChangeDraft[] | 'refused'> {
   if (storedHash === null) {
     if (next.kind === 'delta') return 'refused';
-    // The baseline: rows left by an earlier enrolment of this device are replaced, no per-item history.
+    // The baseline: rows left by an earlier enrolment of this device are replaced, no per-item
+    // history; after the DELETE nothing can conflict, so a plain INSERT (cheaper than an upsert).
     await tx.run('DELETE FROM software_items WHERE device_id = ?', [deviceId]);
-    await upsertSoftware(tx, deviceId, next.items, next.itemHashes, now);
+    await writeSoftware(tx, deviceId, next.items, next.itemHashes, now, 'insert');
     await tx.run('UPDATE devices SET software_count = ? WHERE id = ?', [next.items.length, deviceId]);
     return [{ kind: 'section.added', section: 'software', newHash: next.hash }];
   }
@@ -1114,17 +1115,18 @@ async function applySoftware(tx: SqlExecutor, deviceId: string, storedHash: stri
   }
   // Every upserted item is written, also one the diff sees as unchanged: its hash (of fields the
   // table may not keep) is what the next change is checked against.
-  await upsertSoftware(tx, deviceId, upsert, upsertHashes, now);
+  await writeSoftware(tx, deviceId, upsert, upsertHashes, now, 'upsert');
   await tx.run('UPDATE devices SET software_count = ? WHERE id = ?', [hashes.size, deviceId]);
   return softwareChanges(diff);
 }
 
-async function upsertSoftware(tx: SqlExecutor, deviceId: string, items: readonly SoftwareItem[], itemHashes: readonly string[], now: string): Promise<void> {
+/** Writes software rows with their item hashes: new rows only ('insert'), or new and replaced ones ('upsert', keeping first_seen_at). */
+async function writeSoftware(tx: SqlExecutor, deviceId: string, items: readonly SoftwareItem[], itemHashes: readonly string[], now: string, mode: 'insert' | 'upsert'): Promise<void> {
   await tx.insert(
     'software_items',
     ['device_id', ...SOFTWARE_COLUMNS, 'item_hash', 'first_seen_at'],
     items.map((item, i) => [deviceId, ...softwareValues(item), itemHashes[i]!, now]),
-    { conflict: { columns: ['device_id', 'item_id'], update: [...SOFTWARE_COLUMNS.filter((c) => c !== 'item_id'), 'item_hash'] } },
+    mode === 'upsert' ? { conflict: { columns: ['device_id', 'item_id'], update: [...SOFTWARE_COLUMNS.filter((c) => c !== 'item_id'), 'item_hash'] } } : {},
   );
 }
 
