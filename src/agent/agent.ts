@@ -57,11 +57,11 @@ export interface RoundReport {
 }
 
 const PEEK_ITEMS = 1000;
-/** Items a software change may touch however short the list; beyond that and a quarter of the list, the whole list goes. */
-const SMALL_SOFTWARE_CHANGE = 16;
 const PEEK_BYTES = 8 * 1024 * 1024;
 const MAX_BATCHES_PER_ROUND = 200;
 const FINGERPRINT_SECTIONS: readonly SectionName[] = ['system', 'network', 'os'];
+/** Items a software change may touch however short the list; beyond that and a quarter of the list, the whole list goes. */
+const SMALL_SOFTWARE_CHANGE = 16;
 /** A wall-clock jump this much longer than the sleep means the PC was asleep. */
 const RESUME_SLACK_MS = 2 * 60_000;
 
