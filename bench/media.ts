@@ -1,10 +1,12 @@
 // Removable-media benchmark: `npm run bench:media [-- --plugs N --idle-seconds S]` (root, QEMU).
 // Boots the end-to-end guest (test/e2e/), runs the headless agent in it against a collector on
 // the host in block mode with an empty ledger, and plugs an unregistered USB stick N times. All
-// times are read inside the guest on one clock (CLOCK_MONOTONIC): the kernel's block-device event
-// (`udevadm monitor`), the agent's decision (the time stamp of its "removable medium decided" log
-// line), the modelled desktop auto-mount and the unmount (`findmnt --poll`). The agent's CPU time
-// between events is read from /proc/<pid>/stat. Prints one JSON line; records it in BENCHMARKS.md.
+// times are read inside the guest on one clock (CLOCK_MONOTONIC): the kernel's block-device events
+// of the disk and of its volume (`udevadm monitor`), the agent's decision (the time stamp of its
+// "removable medium decided" log line), the modelled desktop auto-mount and the unmount
+// (`findmnt --poll`). The agent's CPU time between events is read from /proc/<pid>/stat, its
+// long-running helpers (udevadm monitor, findmnt --poll) included. Prints one JSON line; records
+// it in BENCHMARKS.md.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -41,9 +43,12 @@ execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 
 
 const STICK: StickSpec = { id: 'bench', serial: 'BENCH-UNREG-0001', vendor: 'NoName', product: 'Flash Disk', label: 'BENCH', volumeId: 'be0c0001' };
 
+/** One plug; every time in ms after the kernel's `add` of the disk. */
 interface Plug {
   instance: string;
-  /** udev announced the volume (its rules done): the earliest a complete identity can be read. */
+  /** The kernel's add of the volume's block device (the partition): "the volume appears". */
+  volumeMs: number;
+  /** udev announced the volume (its rules done): the earliest its file system can be read. */
   udevMs: number;
   decisionMs: number;
   mountedMs: number | null;
@@ -60,18 +65,37 @@ async function cpuTicks(guest: Guest, pid: number): Promise<{ own: number; withC
   return { own: utime + stime, withChildren: utime + stime + cutime + cstime };
 }
 
+/**
+ * CPU ticks of the agent's running children (udevadm monitor, findmnt --poll): a child still
+ * running is not in the agent's cutime/cstime, so it is read on its own. Keyed by pid.
+ */
+async function childTicks(guest: Guest, pid: number): Promise<Map<number, number>> {
+  const ticks = new Map<number, number>();
+  const list = await guest.readFile(`/proc/${pid}/task/${pid}/children`).then((b) => b.toString('utf8'), () => '');
+  for (const child of list.trim().split(/\s+/).filter(Boolean).map(Number)) {
+    const t = await cpuTicks(guest, child).catch(() => null);
+    if (t) ticks.set(child, t.withChildren);
+  }
+  return ticks;
+}
+
 /** The agent's CPU use over `seconds` of guest time, in percent of one core. */
-async function idleCpu(guest: Guest, agent: GuestAgent, seconds: number): Promise<{ ownPercent: number; withChildrenPercent: number; seconds: number; syncRounds: number }> {
+async function idleCpu(guest: Guest, agent: GuestAgent, seconds: number): Promise<{ ownPercent: number; withChildrenPercent: number; seconds: number; syncRounds: number; liveChildren: number }> {
   const ticksPerSecond = Number((await guest.execOk(['getconf', 'CLK_TCK'])).trim()) || 100;
   const startClock = await guest.clock();
   const start = await cpuTicks(guest, agent.pid);
+  const startChildren = await childTicks(guest, agent.pid);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const end = await cpuTicks(guest, agent.pid);
+  const endChildren = await childTicks(guest, agent.pid);
   const endClock = await guest.clock();
   const elapsed = (endClock.mono - startClock.mono) / 1000;
   const percent = (ticks: number) => round((ticks / ticksPerSecond / elapsed) * 100, 2);
+  // A helper that started during the window counts from zero; one that ended is in cutime already.
+  let children = 0;
+  for (const [pid, t] of endChildren) children += t - (startChildren.get(pid) ?? 0);
   const syncRounds = agent.logs().filter((l) => l.msg === 'round finished' && l.at.mono >= startClock.mono && l.at.mono <= endClock.mono).length;
-  return { ownPercent: percent(end.own - start.own), withChildrenPercent: percent(end.withChildren - start.withChildren), seconds: round(elapsed, 1), syncRounds };
+  return { ownPercent: percent(end.own - start.own), withChildrenPercent: percent(end.withChildren - start.withChildren + children), seconds: round(elapsed, 1), syncRounds, liveChildren: endChildren.size };
 }
 
 /**
@@ -168,6 +192,7 @@ try {
     const t0 = stick.kernelAdd.monoMs;
     results.push({
       instance,
+      volumeMs: stick.kernelVolumeAdd.monoMs - t0,
       udevMs: stick.udevVolumeAdd.monoMs - t0,
       decisionMs: wallToMono(decided.time) - t0,
       mountedMs: mounted ? mounted.mono - t0 : null,
@@ -180,7 +205,8 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
   process.stderr.write('\n');
-  // The watcher polls fast for a while after USB activity (hotMs); "between events" starts after that.
+  // Without its own notifications the watcher polls fast for a while after USB activity (hotMs);
+  // "between events" starts after that.
   await new Promise((r) => setTimeout(r, 20_000));
   const idleAfter = await idleCpu(guest, agent, idleSeconds);
   await agent.stop();
@@ -191,55 +217,74 @@ try {
   const hostIdle = await idleOnHost(collector, idleSeconds);
   await saveArtifacts('bench-media', { 'agent.log': agent.process.lines.map((l) => l.text).join('\n'), 'udev-monitor.txt': monitor.text(), 'findmnt-poll.txt': poll.lines.map((l) => `${l.mono.toFixed(1)} ${l.text}`).join('\n') });
 
-  const decision = results.map((r) => r.decisionMs);
-  const unmount = results.flatMap((r) => (r.unmountedMs === null ? [] : [r.unmountedMs]));
-  const udevAt = results.map((r) => r.udevMs);
-  const mountedAt = results.flatMap((r) => (r.mountedMs === null ? [] : [r.mountedMs]));
+  const unmounted = results.filter((r): r is Plug & { unmountedMs: number; mountedMs: number } => r.unmountedMs !== null && r.mountedMs !== null);
   const stats = (values: number[]) => ({ median: round(median(values), 0), p95: round(percentile(values, 95), 0), max: round(Math.max(...values), 0) });
   const idlePercent = Math.max(idleBefore.withChildrenPercent, idleAfter.withChildrenPercent);
+  // The issue's goal is judged from the volume's appearance (the kernel's add of the partition);
+  // the disk's add, a few ms earlier, is the other reference.
+  const fromVolume = {
+    decisionMs: stats(results.map((r) => r.decisionMs - r.volumeMs)),
+    unmountMs: unmounted.length ? stats(unmounted.map((r) => r.unmountedMs - r.volumeMs)) : null,
+  };
   const result = {
     bench: 'media',
     plugs,
-    decisionMs: stats(decision),
-    unmountMs: unmount.length ? stats(unmount) : null,
-    udevVolumeMs: stats(udevAt),
-    desktopMountMs: mountedAt.length ? stats(mountedAt) : null,
-    notUnmounted: results.length - unmount.length,
+    fromVolume,
+    fromDisk: {
+      decisionMs: stats(results.map((r) => r.decisionMs)),
+      unmountMs: unmounted.length ? stats(unmounted.map((r) => r.unmountedMs)) : null,
+      volumeMs: stats(results.map((r) => r.volumeMs)),
+      udevVolumeMs: stats(results.map((r) => r.udevMs)),
+      desktopMountMs: unmounted.length ? stats(unmounted.map((r) => r.mountedMs)) : null,
+    },
+    mountToUnmountMs: unmounted.length ? stats(unmounted.map((r) => r.unmountedMs - r.mountedMs)) : null,
+    notUnmounted: results.length - unmounted.length,
     notEnforced: results.filter((r) => !r.enforced).length,
     idleCpu: { before: idleBefore, after: idleAfter, host: hostIdle },
     nativeUsbEvents: watching?.usbEvents ?? null,
+    osEvents: watching?.osEvents ?? null,
     goals: GOALS,
-    meetsGoals: percentile(decision, 95) <= GOALS.decisionP95Ms && unmount.length === results.length && percentile(unmount, 95) <= GOALS.unmountP95Ms && idlePercent <= GOALS.idleCpuPercent,
+    meetsGoals: fromVolume.decisionMs.p95 <= GOALS.decisionP95Ms && unmounted.length === results.length && fromVolume.unmountMs !== null && fromVolume.unmountMs.p95 <= GOALS.unmountP95Ms && idlePercent <= GOALS.idleCpuPercent,
     guest: { accel: 'tcg', vcpus: 1, memMb: 1024, kernel: guest.hello?.kernel ?? null },
     hostLoad1m: { atStart: hostLoad, atEnd: round(loadavg()[0]!, 1) },
     machine: machine(),
-    raw: results.map((r) => ({ udev: round(r.udevMs, 0), d: round(r.decisionMs, 0), m: r.mountedMs === null ? null : round(r.mountedMs, 0), u: r.unmountedMs === null ? null : round(r.unmountedMs, 0) })),
+    raw: results.map((r) => ({ v: round(r.volumeMs, 1), udev: round(r.udevMs, 0), d: round(r.decisionMs, 0), m: r.mountedMs === null ? null : round(r.mountedMs, 0), u: r.unmountedMs === null ? null : round(r.unmountedMs, 0) })),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 
   const ok = (value: number, goal: number) => (value <= goal ? '✅' : '❌');
   const r = result;
+  const row = (label: string, st: { median: number; p95: number; max: number } | null, goal = '—') => `| ${label} | ${st?.median ?? '—'} ms | ${st?.p95 ?? '—'} ms | ${st?.max ?? '—'} ms | ${goal} |`;
+  const osEvents = r.osEvents as { devices?: boolean; mounts?: boolean } | null;
   recordInBenchmarksMd(
     'media',
     `## Removable media on a real kernel (\`npm run bench:media\`)
 
 ${r.plugs} plugs of an unregistered USB stick into the end-to-end guest (test/e2e/: Debian 12, kernel ${r.guest.kernel}, QEMU
 **TCG emulation without KVM**, 1 vCPU, 1 GiB; the agent runs \`node dist/src/agent/cli.js run\` as root, block mode,
-native USB events: ${String(r.nativeUsbEvents)}). ${r.machine.date.slice(0, 10)}, host ${r.machine.cores} × ${r.machine.cpu}, Node ${r.machine.node};
+its own OS notifications (udevadm monitor, findmnt --poll): devices ${String(osEvents?.devices ?? false)}, mounts ${String(osEvents?.mounts ?? false)};
+usb-detection loaded: ${String(r.nativeUsbEvents)}). ${r.machine.date.slice(0, 10)}, host ${r.machine.cores} × ${r.machine.cpu}, Node ${r.machine.node};
 host 1-minute load average ${r.hostLoad1m.atStart} at the start, ${r.hostLoad1m.atEnd} at the end (the machine is shared; TCG turns host load into guest time).
-Every time is from the kernel's \`add\` of the disk (\`udevadm monitor\`, guest CLOCK_MONOTONIC): the agent's decision
-(its log time stamp), the modelled desktop auto-mount (a mount as soon as udev announced the file system), and
-the end of that mount (\`findmnt --poll\`). TCG runs guest code several times slower than a real PC, so these are
-upper bounds for the agent; udev and the kernel are slowed alike.
+Times are guest CLOCK_MONOTONIC: the kernel's \`add\` events of the disk and of its volume (the partition) from \`udevadm monitor\`,
+the agent's decision (its log time stamp), the modelled desktop auto-mount (a mount as soon as udev announced the file
+system) and the end of that mount (\`findmnt --poll\`). TCG runs guest code several times slower than a real PC, so these
+are upper bounds for the agent; udev and the kernel are slowed alike.
+
+**The goal is judged from the volume's appearance** (the kernel's add of the partition, as the issue words it: "after the
+volume appears"). The disk's add comes ${r.fromDisk.volumeMs.median} ms (median) before it and is the other reference. The agent unmounts
+on the mount event, so the unmount can come no earlier than the (modelled) desktop's mount: that gap is its own row.
 
 | measure | median | p95 | max | goal |
 |---|---|---|---|---|
-| decision after the kernel's block event | ${r.decisionMs.median} ms | ${r.decisionMs.p95} ms ${ok(r.decisionMs.p95, GOALS.decisionP95Ms)} | ${r.decisionMs.max} ms | p95 ≤ ${GOALS.decisionP95Ms} ms |
-| unmounted after the kernel's block event | ${r.unmountMs?.median ?? '—'} ms | ${r.unmountMs?.p95 ?? '—'} ms ${r.unmountMs ? ok(r.unmountMs.p95, GOALS.unmountP95Ms) : '❌'} | ${r.unmountMs?.max ?? '—'} ms | p95 ≤ ${GOALS.unmountP95Ms} ms |
-| (udev has announced the volume, for reference) | ${r.udevVolumeMs.median} ms | ${r.udevVolumeMs.p95} ms | ${r.udevVolumeMs.max} ms | — |
-| (desktop auto-mount, for reference) | ${r.desktopMountMs?.median ?? '—'} ms | ${r.desktopMountMs?.p95 ?? '—'} ms | ${r.desktopMountMs?.max ?? '—'} ms | — |
-| agent CPU between events in the guest, before / after the plugs (${r.idleCpu.before.seconds} s each, incl. its child processes) | ${r.idleCpu.before.withChildrenPercent} % / ${r.idleCpu.after.withChildrenPercent} % of one core | | | ≤ ${GOALS.idleCpuPercent} % ${ok(idlePercent, GOALS.idleCpuPercent)} |
-| (the same agent idling natively on the host, no emulation) | ${r.idleCpu.host.withChildrenPercent} % of one core | | | — |
+${row('decision after the volume appeared', r.fromVolume.decisionMs, `p95 ≤ ${GOALS.decisionP95Ms} ms ${ok(r.fromVolume.decisionMs.p95, GOALS.decisionP95Ms)}`)}
+${row('unmounted after the volume appeared', r.fromVolume.unmountMs, `p95 ≤ ${GOALS.unmountP95Ms} ms ${r.fromVolume.unmountMs ? ok(r.fromVolume.unmountMs.p95, GOALS.unmountP95Ms) : '❌'}`)}
+${row("(decision after the kernel's add of the disk)", r.fromDisk.decisionMs)}
+${row("(unmounted after the kernel's add of the disk)", r.fromDisk.unmountMs)}
+${row("(udev has announced the volume, after the disk's add)", r.fromDisk.udevVolumeMs)}
+${row("(desktop auto-mount done, after the disk's add)", r.fromDisk.desktopMountMs)}
+${row("desktop mount → agent's unmount", r.mountToUnmountMs)}
+| agent CPU between events in the guest, before / after the plugs (${r.idleCpu.before.seconds} s each, incl. its child processes, running ones too) | ${r.idleCpu.before.withChildrenPercent} % / ${r.idleCpu.after.withChildrenPercent} % of one core | | | ≤ ${GOALS.idleCpuPercent} % ${ok(idlePercent, GOALS.idleCpuPercent)} |
+| (the same agent idling natively on the host: no udev daemon there, so the lsblk + poll fallback) | ${r.idleCpu.host.withChildrenPercent} % of one core | | | — |
 
 Plugs not unmounted: ${r.notUnmounted}; blocks not enforced: ${r.notEnforced}. Sync rounds inside the idle windows: ${r.idleCpu.before.syncRounds} / ${r.idleCpu.after.syncRounds}.
 

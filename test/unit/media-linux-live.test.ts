@@ -83,6 +83,26 @@ describe('udevadm monitor output (recorded in the guest: the agent\'s own comman
     expect(parser.truncatedEvents).toBe(1);
   });
 
+  it('gives the same events however the stream is cut into chunks', () => {
+    const bytes = Buffer.from(`${qemu('stick-partitioned/udev-monitor-block.txt')}ID_FS_LABEL=総務課\n\n`, 'utf8');
+    const whole = parseUevents(bytes.toString('utf8'));
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 50; round++) {
+      const events: Uevent[] = [];
+      const parser = new UeventParser((e) => events.push(e));
+      const splitter = new LineSplitter((line, cut) => parser.line(line, cut));
+      for (let at = 0; at < bytes.length;) {
+        const size = 1 + Math.floor(random() * (round % 2 ? 9 : 4000));
+        splitter.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      splitter.end();
+      parser.end();
+      expect(events).toEqual(whole);
+    }
+  });
+
   it('splits lines across chunks without breaking a multi-byte character', () => {
     const lines: string[] = [];
     const splitter = new LineSplitter((l) => lines.push(l));
@@ -211,6 +231,19 @@ describe('media from udev\'s events equal media from lsblk (recorded in the gues
     expect(fromLive).toEqual(fromLsblk);
     expect(() => MediumIdentity.parse(fromLive.identity)).not.toThrow();
     expect(fromLive.identity.volumes.some((v) => v.mountPoints.length > 0)).toBe(true);
+  });
+
+  it('udev is done only when every partition the events know of was seen in sysfs and processed', async () => {
+    const sysfs = recordedSysfs('stick-partitioned');
+    const table = new UdevDeviceTable();
+    const events = parseUevents(qemu('stick-partitioned/udev-monitor-block.txt'));
+    for (const e of events.slice(0, 6)) table.apply(e);
+    const node = (await blockNodeFromSysfs('sda', sysfs))!;
+    const childrenOf = (devpath: string) => table.childrenOf(devpath);
+    expect(table.childrenOf(table.get('sda')!.devpath).map((d) => d.name)).toEqual(['sda1']);
+    expect(udevFinished(node, (n) => table.get(n), childrenOf)).toBe(true);
+    // Read from sysfs a moment before the kernel added the partition: not done, whatever udev says of the disk.
+    expect(udevFinished({ ...node, partitions: [] }, (n) => table.get(n), childrenOf)).toBe(false);
   });
 
   it('at the kernel\'s add, before udev: the USB identity (and so a unique serial\'s key) is already there, the volumes are not', async () => {

@@ -191,7 +191,9 @@ export class MediaService implements AgentService {
 
   private async onChanges(changes: MediaChanges): Promise<void> {
     const ctx = this.ctx!;
-    this.agentId = await ctx.agentId().catch(() => null);
+    // Read from the agent's state file once known (a new policy and the periodic re-check read it
+    // again): a file read on every arrival would sit between the kernel's event and the decision.
+    this.agentId ??= await ctx.agentId().catch(() => null);
     for (const medium of changes.removed) await this.removed(medium);
     for (const { after } of changes.changed) await this.changedFacts(after);
     for (const medium of changes.arrived) await this.arrived(medium, changes.initial);

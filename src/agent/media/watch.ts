@@ -229,8 +229,10 @@ export class MediaWatcher {
   private async refresh(): Promise<void> {
     let listed: Medium[];
     // The signature is read before listing, so a change that happens during or after the listing
-    // shows at the next poll (a baseline taken later could hide it).
-    const signature = await this.source.signature().catch(() => null);
+    // shows at the next poll (a baseline taken later could hide it). With the source's own
+    // notifications it is not read here: a new medium is then listed without the extra reads,
+    // and the next safety poll lists once more if the signature moved.
+    const signature = this.live() ? null : await this.source.signature().catch(() => null);
     try {
       listed = await this.source.list();
       this.failures = 0;
@@ -260,7 +262,7 @@ export class MediaWatcher {
       if (!after || replugged) {
         changes.removed.push(before);
         if (after) changes.arrived.push(after);
-      } else if (stale.has(instance) || fingerprint(before) !== fingerprint(after)) {
+      } else if (stale.has(instance) || (before !== after && fingerprint(before) !== fingerprint(after))) {
         changes.changed.push({ before, after });
       }
     }

@@ -9,8 +9,10 @@ export interface ArrivedStick {
   disk: string;
   /** The volume carrying the file system: /dev/sdX1, or the disk itself without a partition table. */
   volume: string;
-  /** The kernel's `add` of the disk (what the benchmark measures from). */
+  /** The kernel's `add` of the disk (the benchmark measures from it). */
   kernelAdd: UeventRecord;
+  /** The kernel's `add` of the volume's block device (the partition, or the disk itself without a partition table): "the volume appears". */
+  kernelVolumeAdd: UeventRecord;
   /** udev's `add` of the volume, after its rules ran: from then on lsblk and udevadm know the file system. */
   udevVolumeAdd: UeventRecord;
   /** Where the modelled desktop auto-mount put the volume; null when it did not (auto-mount off). */
@@ -36,13 +38,14 @@ export async function plugAndWait(guest: Guest, monitor: UdevMonitor, spec: Stic
     from,
   );
   const volume = volumeEvent.properties.DEVNAME!;
+  const kernelVolumeAdd = await monitor.waitFor((e) => e.source === 'KERNEL' && e.action === 'add' && e.subsystem === 'block' && e.properties.DEVNAME === volume, timeoutMs, from);
   let mountDir: string | null = null;
   if (options.automount) {
     const mounted = await guest.waitForAutomount((e) => e.device === volume && guest.automounts.indexOf(e) >= mountsBefore, timeoutMs);
     if (!mounted.ok) throw new Error(`the modelled auto-mount of ${volume} failed: ${mounted.error ?? ''}`);
     mountDir = mounted.dir;
   }
-  return { spec, disk, volume, kernelAdd, udevVolumeAdd: volumeEvent, mountDir };
+  return { spec, disk, volume, kernelAdd, kernelVolumeAdd, udevVolumeAdd: volumeEvent, mountDir };
 }
 
 /** Pulls the stick out and waits until the kernel has dropped its disk. */

@@ -22,6 +22,8 @@ export interface UdevDevice {
   processed: boolean;
   /** Bumped on every change: a `udevadm info` answer older than an event is not applied over it. */
   version: number;
+  /** Bumped only by the kernel's events (the device appeared, changed size or medium): sysfs facts read before are stale. */
+  kernelVersion: number;
 }
 
 // Loop, RAM, zram, NBD, optical, floppy and MD devices are never removable storage the agent acts
@@ -60,6 +62,12 @@ export class UdevDeviceTable {
     this.devices.clear();
   }
 
+  /** The devices (partitions) udev's events placed under `devpath`. */
+  childrenOf(devpath: string): UdevDevice[] {
+    const prefix = `${devpath}/`;
+    return [...this.devices.values()].filter((d) => d.devpath.startsWith(prefix) && !d.devpath.slice(prefix.length).includes('/'));
+  }
+
   /** Applies one monitor event. */
   apply(event: Uevent): TableChange {
     const none: TableChange = { relevant: false, added: null };
@@ -76,16 +84,33 @@ export class UdevDeviceTable {
     const props = event.properties;
     if (event.source === 'KERNEL') {
       if (event.action === 'add' || !existing || (diskseq && existing.diskseq && diskseq !== existing.diskseq)) {
-        this.set({ name, devpath: event.devpath, devtype: props.get('DEVTYPE') ?? null, diskseq, properties: props, processed: false, version: 0 });
+        this.set({ name, devpath: event.devpath, devtype: props.get('DEVTYPE') ?? null, diskseq, properties: props, processed: false, version: 0, kernelVersion: ++this.counter });
         return { relevant: true, added: event.action === 'add' ? name : null };
       }
-      // change/bind/online of a known device: udev will send its own version of this event.
+      // change/bind/online of a known device: udev will send its own version of this event; what
+      // sysfs said of it (size, medium) may have changed.
+      this.set({ ...existing, kernelVersion: ++this.counter });
       return { relevant: true, added: null };
     }
     // UDEV: the rules ran. An event for an older plug-in (its disk sequence is behind ours) is stale.
     if (existing && diskseq && existing.diskseq && Number(diskseq) < Number(existing.diskseq)) return { relevant: false, added: null };
-    this.set({ name, devpath: event.devpath, devtype: props.get('DEVTYPE') ?? existing?.devtype ?? null, diskseq: diskseq ?? existing?.diskseq ?? null, properties: props, processed: true, version: 0 });
+    this.set({
+      name, devpath: event.devpath, devtype: props.get('DEVTYPE') ?? existing?.devtype ?? null, diskseq: diskseq ?? existing?.diskseq ?? null, properties: props, processed: true, version: 0,
+      kernelVersion: existing?.kernelVersion ?? ++this.counter,
+    });
     return { relevant: true, added: existing ? null : name };
+  }
+
+  /**
+   * Changes whenever what sysfs says about a disk may have changed: a kernel event for it or one
+   * of its partitions, a partition come or gone, udev finishing with it. Equal stamps mean facts
+   * read from sysfs earlier still hold.
+   */
+  stamp(name: string): string | null {
+    const disk = this.devices.get(name);
+    if (!disk) return null;
+    const children = this.childrenOf(disk.devpath).map((c) => `${c.name}:${c.kernelVersion}`).sort();
+    return `${disk.kernelVersion}:${disk.processed ? 1 : 0}:${children.join(',')}`;
   }
 
   /** The version a `udevadm info` answer must still match when it comes back (see seed). */
@@ -109,6 +134,7 @@ export class UdevDeviceTable {
       properties,
       processed: properties.has('USEC_INITIALIZED'),
       version: 0,
+      kernelVersion: ++this.counter,
     });
   }
 

@@ -8,9 +8,10 @@ import { step, type MediaSource, type Medium, type SourceLiveStatus } from '../t
 import { classifyRemount, classifyUdisksctl, classifyUmount, isSafeDevicePath, isSafeMountPoint } from './enforce.js';
 import { candidateDisks, mediumFromDisk, type DiskFacts } from './identify.js';
 import { LSBLK_LEVELS, lsblkArgs, lsblkRefusedArguments, parseLsblkJson, parseLsblkPairs, type BlockDevice, type LsblkLevel } from './lsblk.js';
-import { parseMountInfo, readOnlyByMountPoint } from './mountinfo.js';
+import { parseMountInfo, readOnlyByMountPoint, type MountEntry } from './mountinfo.js';
+import type { UdevDeviceTable } from './device-table.js';
 import { LinuxLiveWatch, type LinuxLiveOptions } from './live.js';
-import { blockDiskNames, blockNodeFromSysfs, blockSignature, diskSequence, mmcInfoFromSysfs, realSysfs, usbIdentityFromSysfs, type SysfsBlockNode, type SysfsReader } from './sysfs.js';
+import { blockDiskNames, blockNodeFromSysfs, blockSignature, diskSequence, mmcInfoFromSysfs, newDiskFromSysfs, realSysfs, usbIdentityFromSysfs, type SysfsBlockNode, type SysfsReader } from './sysfs.js';
 import { parseUdevProperties, usbIdentityFromUdev } from './udev.js';
 import { blockDeviceFromUdev, transportOf, udevFinished } from './udev-tree.js';
 
@@ -40,6 +41,16 @@ const SETTLE_MS = 5_000;
  */
 const IDENTIFY_WAIT_MS = 2_000;
 
+/** What a medium built from the live inputs depends on besides the sysfs facts: udev's word on each of its devices, and their mounts. */
+function liveInputs(node: SysfsBlockNode, table: UdevDeviceTable, mounts: readonly MountEntry[]): string {
+  const parts: string[] = [];
+  for (const n of [node, ...node.partitions, ...node.holders, ...node.partitions.flatMap((p) => p.holders)]) {
+    parts.push(`${n.name}:${table.get(n.name)?.version ?? '-'}`);
+    for (const m of mounts) if ((n.dev !== null && m.device === n.dev) || m.source.startsWith(`/dev/${n.name}`) || (n.name.startsWith('dm-') && m.source.startsWith('/dev/mapper/'))) parts.push(`${m.mountPoint}:${m.options.includes('ro')}`);
+  }
+  return parts.join('|');
+}
+
 /** A partition (or a disk without partitions) whose file system nobody has read yet. */
 function hasUnreadFileSystem(disk: BlockDevice): boolean {
   if (disk.children.length === 0) return disk.fstype === null && disk.mountpoints.length === 0;
@@ -65,6 +76,12 @@ export class LinuxMediaSource implements MediaSource {
   private readonly facts = new Map<string, DiskFacts>();
   /** The same from sysfs alone, for the listing from udev's events (udev's part comes from the events). */
   private readonly liveFacts = new Map<string, DiskFacts>();
+  /** Per plug-in, what sysfs said and the table's stamp then (see UdevDeviceTable.stamp). */
+  private readonly liveNodes = new Map<string, { stamp: string; node: SysfsBlockNode }>();
+  /** Per plug-in, the medium last built from the live inputs and those inputs (see liveInputs). */
+  private readonly liveMedia = new Map<string, { inputs: string; medium: Medium | null; pending: Medium | null; complete: boolean }>();
+  /** Resolved sysfs paths of block devices the events never described (the boot disk): read once per name. */
+  private readonly devicePaths = new Map<string, string>();
   /** When each plug-in was first listed, and whether the last listing left one half-described. */
   private readonly firstSeen = new Map<string, number>();
   private unsettled = false;
@@ -137,8 +154,13 @@ export class LinuxMediaSource implements MediaSource {
     await live?.stop();
   }
 
+  /** The mount table now: read synchronously from procfs by default (it answers from memory; see realSysfs). */
+  private async mountTable(): Promise<string> {
+    return this.readMountInfoSync ? this.readMountInfoSync() : this.readMountInfo().catch(() => '');
+  }
+
   async signature(): Promise<string | null> {
-    const mounts = this.readMountInfoSync ? this.readMountInfoSync() : await this.readMountInfo().catch(() => '');
+    const mounts = await this.mountTable();
     return `${await blockSignature(this.sysfs)}\n${mounts}`;
   }
 
@@ -184,52 +206,89 @@ export class LinuxMediaSource implements MediaSource {
   private async listFromUdev(): Promise<Medium[]> {
     const table = this.liveWatch!.table;
     const lookup = (name: string) => table.get(name);
-    const mounts = parseMountInfo(await this.readMountInfo().catch(() => ''));
+    const mounts = parseMountInfo(await this.mountTable());
     const readOnly = readOnlyByMountPoint(mounts);
     const now = Date.now();
-    const found: Array<{ medium: Medium; complete: boolean; firstSeen: number }> = [];
+    const found: Array<{ medium: Medium; pending: Medium; complete: boolean; firstSeen: number }> = [];
     const live = new Set<string>();
     this.unsettled = false;
-    for (const name of await blockDiskNames(this.sysfs)) {
-      const node = await blockNodeFromSysfs(name, this.sysfs);
-      if (!node || transportOf(node) === null) continue;
-      if (!table.has(name)) await this.askUdev(node);
-      const device = blockDeviceFromUdev(node, lookup, mounts);
-      const disk = device ? candidateDisks([device])[0] : undefined;
-      if (!disk) continue;
-      const seq = node.diskseq ?? table.get(name)?.diskseq ?? null;
-      const cacheKey = `${name}#${seq ?? '-'}#${node.sizeBytes ?? '-'}`;
+    const names = await blockDiskNames(this.sysfs);
+    for (const name of this.devicePaths.keys()) if (!names.includes(name)) this.devicePaths.delete(name);
+    for (const name of names) {
+      // Which bus: from the path udev's event gave, else from sysfs once per name (a new device
+      // under the same name comes with an event, which then says it).
+      let entry = table.get(name);
+      let sysPath = entry ? `/sys${entry.devpath}` : this.devicePaths.get(name);
+      if (sysPath === undefined) {
+        sysPath = await this.sysfs.realpath(`/sys/class/block/${name}`).catch(() => '');
+        this.devicePaths.set(name, sysPath);
+      }
+      if (!sysPath || transportOf({ name, path: sysPath }) === null) continue;
+      if (!entry) {
+        const known = await blockNodeFromSysfs(name, this.sysfs);
+        if (known) await this.askUdev(known);
+        entry = table.get(name);
+      }
+      const seq = entry?.diskseq ?? null;
+      const cacheKey = `${name}#${seq ?? '-'}`;
       live.add(cacheKey);
       const firstSeen = this.firstSeen.get(cacheKey) ?? now;
       this.firstSeen.set(cacheKey, firstSeen);
+      // What sysfs says is read again only when the events say it may have changed. A disk udev
+      // has not described yet is read with the least (see newDiskFromSysfs): it cannot be
+      // complete before udev is done with it, and its partitions are read then.
+      const stamp = table.stamp(name) ?? 'unknown';
+      let cached = this.liveNodes.get(cacheKey);
+      if (!cached || cached.stamp !== stamp) {
+        const node = entry && !entry.processed ? await newDiskFromSysfs(name, sysPath, entry.properties, this.sysfs) : await blockNodeFromSysfs(name, this.sysfs, '/sys', 0, sysPath);
+        if (!node) continue;
+        cached = { stamp, node };
+        this.liveNodes.set(cacheKey, cached);
+      }
+      const node = cached.node;
+      const isMmc = transportOf(node) === 'mmc';
       let sysfsFacts = this.liveFacts.get(cacheKey);
       if (!sysfsFacts) {
-        const isMmc = disk.tran === 'mmc' || disk.name.startsWith('mmcblk');
         sysfsFacts = {
           udev: null,
-          usb: isMmc ? null : await usbIdentityFromSysfs(name, this.sysfs),
+          usb: isMmc ? null : await usbIdentityFromSysfs(name, this.sysfs, '/sys', sysPath),
           mmc: isMmc ? await mmcInfoFromSysfs(name, this.sysfs) : null,
-          diskSequence: seq,
+          diskSequence: seq ?? node.diskseq,
         };
         this.liveFacts.set(cacheKey, sysfsFacts);
       }
-      const udevDisk = table.get(name);
-      const udev = udevDisk?.processed && !(disk.tran === 'mmc' || disk.name.startsWith('mmcblk')) ? usbIdentityFromUdev(udevDisk.properties) : null;
-      const medium = mediumFromDisk(disk, { ...sysfsFacts, udev }, readOnly);
-      if (medium) found.push({ medium, complete: udevFinished(node, lookup), firstSeen });
+      // From here on nothing is awaited: the tree, udev's part of the identity and whether udev
+      // is done are read from the table at one moment (events arrive between awaits).
+      // A listing whose inputs for this disk did not change (most listings: other events, other
+      // mounts) reuses the medium built before: it is the same object, so the watcher sees no change cheaply.
+      const current = table.stamp(name) ?? 'unknown';
+      const inputs = `${stamp}|${current}|${liveInputs(node, table, mounts)}`;
+      let built = this.liveMedia.get(cacheKey);
+      if (!built || built.inputs !== inputs) {
+        const device = blockDeviceFromUdev(node, lookup, mounts);
+        const disk = device ? candidateDisks([device])[0] : undefined;
+        const udevDisk = table.get(name);
+        const udev = udevDisk?.processed && !isMmc ? usbIdentityFromUdev(udevDisk.properties) : null;
+        const medium = disk ? mediumFromDisk(disk, { ...sysfsFacts, udev }, readOnly) : null;
+        built = { inputs, medium, pending: medium ? { ...medium, pending: true } : null, complete: current === stamp && udevFinished(node, lookup, (devpath) => table.childrenOf(devpath)) };
+        this.liveMedia.set(cacheKey, built);
+      }
+      if (built.medium) found.push({ medium: built.medium, pending: built.pending!, complete: built.complete, firstSeen });
     }
+    for (const key of this.liveNodes.keys()) if (!live.has(key)) this.liveNodes.delete(key);
+    for (const key of this.liveMedia.keys()) if (!live.has(key)) this.liveMedia.delete(key);
     for (const key of this.liveFacts.keys()) if (!live.has(key)) this.liveFacts.delete(key);
     for (const key of this.firstSeen.keys()) if (!live.has(key)) this.firstSeen.delete(key);
     const flagged = flagSharedSerials(found.map((f) => f.medium));
     const media: Medium[] = [];
     let deadline = Infinity;
     flagged.forEach((medium, i) => {
-      const { complete, firstSeen } = found[i]!;
+      const { complete, firstSeen, pending } = found[i]!;
       if (complete || now - firstSeen >= this.settleMs) media.push(medium);
       else {
         deadline = Math.min(deadline, firstSeen + this.settleMs);
         // Its key does not depend on the volumes: decide now, describe it fully when udev is done.
-        if (medium.identity.serialStatus === 'unique') media.push({ ...medium, pending: true });
+        if (medium.identity.serialStatus === 'unique') media.push(medium === found[i]!.medium ? pending : { ...medium, pending: true });
       }
     });
     this.wakeAt(deadline);
@@ -268,7 +327,7 @@ export class LinuxMediaSource implements MediaSource {
   /** Media from lsblk (+ udevadm info / sysfs per new disk): used when udev's events are not available. */
   private async listFromLsblk(): Promise<Medium[]> {
     const devices = await this.blockDevices();
-    const readOnly = readOnlyByMountPoint(parseMountInfo(await this.readMountInfo().catch(() => '')));
+    const readOnly = readOnlyByMountPoint(parseMountInfo(await this.mountTable()));
     const found: Array<{ medium: Medium; young: number | null }> = [];
     const live = new Set<string>();
     const now = Date.now();
@@ -416,7 +475,7 @@ export class LinuxMediaSource implements MediaSource {
 
   /** Mount points of the medium's volumes in the mount table now (only writable ones when asked). */
   private async mountedPoints(medium: Medium, writableOnly = false): Promise<string[]> {
-    const entries = parseMountInfo(await this.readMountInfo().catch(() => ''));
+    const entries = parseMountInfo(await this.mountTable());
     const devices = new Set(medium.identity.volumes.map((v) => v.device).filter((d): d is string => d !== null));
     const known = new Set(medium.identity.volumes.flatMap((v) => v.mountPoints));
     const usable = entries.filter((e) => !writableOnly || !e.options.includes('ro'));

@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { readFile, readdir, realpath } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { normalizeSerial } from '../../../shared/media/identity.js';
 import { deviceText, usbId } from '../../../shared/media/text.js';
@@ -17,10 +16,23 @@ export interface SysfsReader {
   readdir(path: string): Promise<string[]>;
 }
 
+/**
+ * The real sysfs, read synchronously on purpose: sysfs answers from memory, and a few tiny
+ * synchronous reads cost far less than the same reads through the thread pool (measured in the
+ * TCG guest: ~10 ms per asynchronous readFile, well under 1 ms synchronously), which is what the
+ * decision time of a new medium is made of.
+ */
+const settled = <T>(read: () => T): Promise<T> => {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+};
 export const realSysfs: SysfsReader = {
-  realpath: (p) => realpath(p),
-  readFile: (p) => readFile(p, 'utf8'),
-  readdir: (p) => readdir(p),
+  realpath: (p) => settled(() => realpathSync.native(p)),
+  readFile: (p) => settled(() => readFileSync(p, 'utf8')),
+  readdir: (p) => settled(() => readdirSync(p)),
 };
 
 const BLOCK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
@@ -46,14 +58,18 @@ export interface SysfsUsbIdentity {
  * The USB device a block device hangs on (the nearest ancestor directory with an idVendor file),
  * or null when it is not on USB or sysfs cannot be read.
  */
-export async function usbIdentityFromSysfs(name: string, fs: SysfsReader = realSysfs, root = '/sys'): Promise<SysfsUsbIdentity | null> {
+export async function usbIdentityFromSysfs(name: string, fs: SysfsReader = realSysfs, root = '/sys', devicePath: string | null = null): Promise<SysfsUsbIdentity | null> {
   if (!BLOCK_NAME.test(name)) return null;
   let dir: string;
   try {
-    dir = await fs.realpath(join(root, 'class', 'block', name));
+    dir = devicePath ?? (await fs.realpath(join(root, 'class', 'block', name)));
   } catch {
     return null;
   }
+  // Straight to the USB device when the path shows it (…/usb2/2-1/2-1:1.0/host0/…: the device
+  // 2-1 above its interface 2-1:1.0), instead of trying every directory on the way up.
+  const direct = usbDeviceDirOf(dir);
+  if (direct !== null && direct.startsWith(join(root, 'devices'))) dir = direct;
   for (let i = 0; i < 16 && dir.startsWith(join(root, 'devices')); i++) {
     const vendorId = usbId(await attribute(fs, join(dir, 'idVendor'), 8));
     if (vendorId !== null) {
@@ -68,6 +84,14 @@ export async function usbIdentityFromSysfs(name: string, fs: SysfsReader = realS
     dir = dirname(dir);
   }
   return null;
+}
+
+/** The USB device directory in a device path: the component before the first USB interface (2-1 before 2-1:1.0); null when there is none. */
+export function usbDeviceDirOf(path: string): string | null {
+  const parts = path.split('/');
+  const iface = parts.findIndex((p) => /^\d+-\d+(\.\d+)*:\d+\.\d+$/.test(p));
+  if (iface < 1 || !/^\d+-\d+(\.\d+)*$/.test(parts[iface - 1]!)) return null;
+  return parts.slice(0, iface).join('/');
 }
 
 export interface SysfsMmcInfo {
@@ -138,6 +162,33 @@ export async function blockSignature(fs: SysfsReader = realSysfs, root = '/sys')
   return parts.join('|');
 }
 
+/**
+ * A disk udev has not described yet, read with as little as possible: its size and removable flag
+ * (name, device path, major:minor and disk sequence come from the kernel's event). This is what a
+ * decision at the kernel's event waits for, while the kernel and udev keep the CPU busy with the
+ * new device; partitions and SCSI strings are read once udev is done with the disk.
+ */
+export async function newDiskFromSysfs(name: string, path: string, props: ReadonlyMap<string, string>, fs: SysfsReader = realSysfs): Promise<SysfsBlockNode> {
+  const [size, removable] = await Promise.all([attribute(fs, join(path, 'size'), 24), attribute(fs, join(path, 'removable'), 8)]);
+  const sectors = size !== null && /^\d{1,16}$/.test(size) ? Number(size) : null;
+  const major = props.get('MAJOR');
+  const minor = props.get('MINOR');
+  const diskseq = props.get('DISKSEQ') ?? null;
+  return {
+    name,
+    path,
+    dev: major && minor && /^\d+$/.test(major) && /^\d+$/.test(minor) ? `${major}:${minor}` : null,
+    sizeBytes: sectors === null ? null : sectors * 512,
+    readOnly: null,
+    removable: flagOf(removable),
+    diskseq: diskseq !== null && /^\d+$/.test(diskseq) ? diskseq : null,
+    scsiVendor: null,
+    scsiModel: null,
+    partitions: [],
+    holders: [],
+  };
+}
+
 /** Disk names in /sys/block that may be media (virtual devices left out), sorted. */
 export async function blockDiskNames(fs: SysfsReader = realSysfs, root = '/sys'): Promise<string[]> {
   try {
@@ -175,18 +226,19 @@ const flagOf = (text: string | null): boolean | null => (text === '1' ? true : t
  * sysfs. Null when it is gone or not a plain device name. A handful of small reads per device,
  * all answered from memory by the kernel.
  */
-export async function blockNodeFromSysfs(name: string, fs: SysfsReader = realSysfs, root = '/sys', depth = 0): Promise<SysfsBlockNode | null> {
+export async function blockNodeFromSysfs(name: string, fs: SysfsReader = realSysfs, root = '/sys', depth = 0, knownPath: string | null = null): Promise<SysfsBlockNode | null> {
   if (!BLOCK_NAME.test(name) || depth > 3) return null;
   let path: string;
   try {
-    path = await fs.realpath(join(root, 'class', 'block', name));
+    path = knownPath ?? (await fs.realpath(join(root, 'class', 'block', name)));
   } catch {
     return null;
   }
   const read = (file: string, max = 64) => attribute(fs, join(path, file), max);
-  const [dev, size, ro, removable, diskseq, partition] = await Promise.all([read('dev'), read('size'), read('ro'), read('removable'), read('diskseq'), read('partition')]);
+  // A partition is read from its disk (depth 1): what only disks have is not asked for.
+  const isPartition = depth === 1 && !name.startsWith('dm-');
+  const [dev, size, ro, removable, diskseq] = await Promise.all([read('dev'), read('size'), read('ro'), isPartition ? null : read('removable'), isPartition ? null : read('diskseq')]);
   const sectors = size !== null && /^\d{1,16}$/.test(size) ? Number(size) : null;
-  const isPartition = partition !== null;
   const node: SysfsBlockNode = {
     name,
     path,
@@ -210,7 +262,8 @@ export async function blockNodeFromSysfs(name: string, fs: SysfsReader = realSys
     [node.scsiVendor, node.scsiModel] = await Promise.all([read('device/vendor', 256), read('device/model', 256)]);
     // Partitions are the sub-directories named after the disk (sdb1, mmcblk0p1, nvme0n1p1).
     const partitionNames = entries.filter((e) => e.startsWith(name) && /^p?\d{1,4}$/.test(e.slice(name.length))).slice(0, 128);
-    const parts = await Promise.all(partitionNames.map((p) => blockNodeFromSysfs(p, fs, root, depth + 1)));
+    // A partition's directory is inside its disk's.
+    const parts = await Promise.all(partitionNames.map((p) => blockNodeFromSysfs(p, fs, root, depth + 1, join(path, p))));
     node.partitions = parts.filter((p): p is SysfsBlockNode => p !== null).sort((a, b) => partitionNumber(a.name) - partitionNumber(b.name));
   }
   let holderNames: string[] = [];

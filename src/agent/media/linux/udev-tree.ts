@@ -78,8 +78,12 @@ export function blockDeviceFromUdev(disk: SysfsBlockNode, lookup: (name: string)
 
 /**
  * True once udev has finished with the disk and every partition on it: then the file systems
- * (or their absence) are known, and the medium's identity is complete.
+ * (or their absence) are known, and the medium's identity is complete. A partition the events
+ * know of but the sysfs reading did not see (it came in between) also means "not yet".
  */
-export function udevFinished(disk: SysfsBlockNode, lookup: (name: string) => UdevDevice | undefined): boolean {
-  return [disk, ...disk.partitions].every((n) => lookup(n.name)?.processed === true);
+export function udevFinished(disk: SysfsBlockNode, lookup: (name: string) => UdevDevice | undefined, childrenOf: (devpath: string) => readonly UdevDevice[] = () => []): boolean {
+  if (![disk, ...disk.partitions].every((n) => lookup(n.name)?.processed === true)) return false;
+  const seen = new Set(disk.partitions.map((p) => p.name));
+  const devpath = lookup(disk.name)?.devpath;
+  return devpath === undefined || childrenOf(devpath).every((c) => seen.has(c.name));
 }

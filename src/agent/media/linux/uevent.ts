@@ -19,7 +19,7 @@ export interface Uevent {
 }
 
 const HEADER = /^(KERNEL|UDEV)\s*\[(\d{1,12}(?:\.\d{1,9})?)\]\s+([a-z_]{1,32})\s+(\/\S{1,4096})\s+\(([A-Za-z0-9_:-]{1,64})\)$/;
-const PROPERTY = /^([A-Za-z0-9_]{1,64})=(.*)$/s;
+const PROPERTY_KEY = /^[A-Za-z0-9_]{1,64}$/;
 
 export interface UeventParserOptions {
   /** Longest line kept (bytes); the rest of a longer line is dropped. */
@@ -30,12 +30,16 @@ export interface UeventParserOptions {
   maxValueLength?: number;
 }
 
-/** Splits a byte stream into lines without ever holding more than one bounded line (UTF-8 decoded per whole line). */
+/**
+ * Splits a byte stream into lines without ever holding more than one bounded line. The complete
+ * lines of a chunk are decoded at once (a chunk holds whole events most of the time; decoding
+ * line by line cost most of the agent's time per event under emulation); only a line that spans
+ * chunks is kept as bytes, so a multi-byte character is never split.
+ */
 export class LineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
   private overflow = false;
-  private readonly decoder = new TextDecoder('utf-8');
 
   constructor(
     private readonly onLine: (line: string, cut: boolean) => void,
@@ -43,23 +47,36 @@ export class LineSplitter {
   ) {}
 
   push(chunk: Buffer): void {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      const end = nl < 0 ? chunk.length : nl;
-      if (end > start) this.keep(chunk.subarray(start, end));
-      if (nl < 0) return;
-      this.flushLine();
-      start = nl + 1;
+    const last = chunk.lastIndexOf(0x0a);
+    if (last < 0) {
+      this.keep(chunk);
+      return;
     }
+    let start = 0;
+    if (this.size > 0 || this.overflow) {
+      // The line begun in an earlier chunk ends at this chunk's first newline.
+      const first = chunk.indexOf(0x0a);
+      this.keep(chunk.subarray(0, first));
+      this.flushPending();
+      start = first + 1;
+    }
+    if (start <= last) {
+      for (const raw of chunk.toString('utf8', start, last).split('\n')) {
+        const cut = raw.length * 3 > this.maxLineBytes && Buffer.byteLength(raw) > this.maxLineBytes;
+        const line = cut ? Buffer.from(raw).subarray(0, this.maxLineBytes).toString('utf8') : raw;
+        this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, cut);
+      }
+    }
+    if (last + 1 < chunk.length) this.keep(chunk.subarray(last + 1));
   }
 
   /** The last line when the stream ends without a newline. */
   end(): void {
-    if (this.size > 0 || this.overflow) this.flushLine();
+    if (this.size > 0 || this.overflow) this.flushPending();
   }
 
   private keep(bytes: Buffer): void {
+    if (bytes.length === 0) return;
     const room = this.maxLineBytes - this.size;
     if (room <= 0) {
       this.overflow = true;
@@ -72,13 +89,13 @@ export class LineSplitter {
     this.size += part.length;
   }
 
-  private flushLine(): void {
-    const line = this.decoder.decode(Buffer.concat(this.parts, this.size)).replace(/\r$/, '');
+  private flushPending(): void {
+    const line = Buffer.concat(this.parts, this.size).toString('utf8');
     const cut = this.overflow;
     this.parts = [];
     this.size = 0;
     this.overflow = false;
-    this.onLine(line, cut);
+    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, cut);
   }
 }
 
@@ -104,11 +121,12 @@ export class UeventParser {
   }
 
   line(text: string, cut = false): void {
-    if (text.trim() === '') {
+    if (text === '' || text.trim() === '') {
       this.finish();
       return;
     }
-    const header = cut ? null : HEADER.exec(text.trim());
+    // Most lines are properties: the header pattern is tried only where a header can start.
+    const header = cut || !(text.startsWith('KERNEL') || text.startsWith('UDEV')) ? null : HEADER.exec(text.trim());
     if (header) {
       this.finish();
       const seconds = Number(header[2]);
@@ -123,12 +141,13 @@ export class UeventParser {
       return;
     }
     if (!this.current) return;
-    const property = cut ? null : PROPERTY.exec(text);
-    if (!property || this.current.properties.size >= this.maxProperties) {
+    const eq = cut ? -1 : text.indexOf('=');
+    const key = eq > 0 ? text.slice(0, eq) : '';
+    if (eq < 1 || !PROPERTY_KEY.test(key) || this.current.properties.size >= this.maxProperties) {
       this.currentTruncated = true;
       return;
     }
-    this.current.properties.set(property[1]!, property[2]!.slice(0, this.maxValueLength));
+    this.current.properties.set(key, text.length - eq - 1 > this.maxValueLength ? text.slice(eq + 1, eq + 1 + this.maxValueLength) : text.slice(eq + 1));
   }
 
   /** Hands over an event still open (the stream ended). */
