@@ -73,6 +73,8 @@ export interface BackendResult {
   collectorPeakRssMb: number;
   dbBytes: number;
   errors: number;
+  /** Serving collector processes (`serve --workers`). */
+  workers: number;
   phases: LoadSummary['phases'];
 }
 
@@ -236,6 +238,7 @@ async function runBackend(backend: Backend): Promise<BackendRun> {
       collectorPeakRssMb: rss,
       dbBytes,
       errors,
+      workers,
       phases: load.phases,
     };
     return { result, load, profile, loadAverage };
@@ -290,8 +293,8 @@ function markdown(results: BackendRun[]): string {
   return `## Collector under a simulated fleet (\`npm run bench:collector\`)
 
 \`npm run bench:collector${agents === 10_000 ? '' : agents === 500 ? ' -- --quick' : ` -- --agents ${agents}`}\`, ${m.date.slice(0, 10)}, ${m.cores} × ${m.cpu}, ${m.memGiB} GiB, Node ${m.node}.
-The collector runs as its own process (\`node dist/src/collector/cli.js serve --trust-proxy --log-level warn\`), one
-per back end (SQLite in a fresh folder; PostgreSQL 15 on 127.0.0.1 in a fresh schema); the load
+The collector runs as its own processes (\`node dist/src/collector/cli.js serve --workers ${workers} --trust-proxy --log-level warn\`: a primary,
+which migrates and checkpoints SQLite's WAL, and ${workers} serving workers on one port), one per back end (SQLite in a fresh folder; PostgreSQL 15 on 127.0.0.1 in a fresh schema); the load
 generator is another process on the same 2 cores, ${first.concurrency} requests in flight on keep-alive
 sockets; each agent's requests carry its own address as X-Forwarded-For (as behind a load balancer),
 so the collector's per-address limits see 10.x addresses of a fleet, not one client. Each agent enrols, sends one full inventory (${first.prep.softwareItemsAvg} software items on average,
@@ -301,8 +304,8 @@ ${Math.round((1 - first.prep.deltaSoftwareShare) * 100)}%, one software update �
 of ${first.eventsPerBatch} events. Latencies are over every request of the three check-in phases; with a closed
 loop they include queueing (≈ requests in flight ÷ throughput). These machines are shared: the
 1-minute load average when each back end started was ${loads} (2 cores), so wall-clock rates are
-lower bounds; "ceiling" is what one collector core sustains by the collector's own CPU time per
-request (PostgreSQL's CPU not included).
+lower bounds; "ceiling" is what one core sustains by the collector's own CPU time per request
+(every process and thread of it; PostgreSQL's CPU not included).
 
 | back end | agents | full inventories/s | delta check-ins/s | events/s | p50 / p95 / p99 ms | collector peak RSS MB | database | errors |
 |---|---|---|---|---|---|---|---|---|
@@ -310,7 +313,7 @@ ${rows.join('\n')}
 | goal (SQLite, 10,000 agents) | | ≥ ${GOALS.fullInventoriesPerSec} | ≥ ${GOALS.deltaCheckinsPerSec} | ≥ ${GOALS.eventsPerSec} | p95 ≤ ${GOALS.p95Ms} | | | 0 |
 | goal (PostgreSQL) | | ≥ ${GOALS.fullInventoriesPerSec / POSTGRES_FACTOR} | ≥ ${GOALS.deltaCheckinsPerSec / POSTGRES_FACTOR} | ≥ ${GOALS.eventsPerSec / POSTGRES_FACTOR} | p95 ≤ ${GOALS.p95Ms * POSTGRES_FACTOR} | | | 0 |
 
-Per phase (collector CPU per request from /proc/<pid>/stat; PostgreSQL's is every \`postgres\` process of the machine):
+Per phase (collector CPU per request from /proc/<pid>/stat of the primary and its workers, all threads; PostgreSQL's is every \`postgres\` process of the machine):
 
 | back end | phase | requests | wall ms | per s (enrolments, inventories, check-ins, events) | p50 / p95 / p99 / max ms | collector CPU ms per request | collector waited for a CPU, ms | ceiling per s (one core) | body sent |
 |---|---|---|---|---|---|---|---|---|---|
