@@ -97,7 +97,7 @@ describe.skipIf(!loopUsable)('a loop device playing a USB stick, enforced for re
     return { ...result, stdout: Buffer.from(JSON.stringify(doc)) };
   };
 
-  it('block mode: unmounted for real, kept unmounted when mounted again, usable after approval, read-only for real', async () => {
+  it('block mode: unmounted for real, held so that mounting it again is refused by the kernel, usable after approval, read-only for real', async () => {
     mount();
     const events: AgentEvent[] = [];
     const ctx: ServiceContext = {
@@ -142,14 +142,12 @@ describe.skipIf(!loopUsable)('a loop device playing a USB stick, enforced for re
       expect(inserted).toMatchObject({ seen: 'present', decision: { verdict: 'denied', reason: 'unregistered', action: 'block' } });
       expect(inserted.medium).toMatchObject({ key: `usb:-:-:${SERIAL}`, serialStatus: 'unique', product: 'Loop Stick', volumes: [{ device: loop, mountPoints: [mountPoint], fileSystem: 'ext4' }] });
       const blocked = MediaBlockedPayload.parse(of('media.blocked')[0]!.payload);
-      expect(blocked).toMatchObject({ cause: 'arrival', enforced: true, steps: [{ step: 'unmount', target: mountPoint, ok: true }] });
+      expect(blocked).toMatchObject({ cause: 'arrival', enforced: true, steps: [{ step: 'unmount', target: mountPoint, ok: true }, { step: 'hold', target: loop, ok: true }] });
       expect(mounted()).toEqual([]);
       expect(Date.now() - started).toBeLessThan(5000);
 
-      // 2. Mounted again: noticed by the poll of the mount table, unmounted again.
-      mount();
-      await until(() => of('media.blocked').length === 2, 'the block after remounting');
-      expect(of('media.blocked')[1]!.payload).toMatchObject({ cause: 'remounted', enforced: true });
+      // 2. Mounted again: the kernel refuses while the agent holds the device (O_EXCL).
+      expect(() => execFileSync('mount', ['-o', 'rw', loop, mountPoint], { stdio: 'pipe' })).toThrow(/busy/i);
       expect(mounted()).toEqual([]);
 
       // 3. Approved (the ledger now has it): told, and usable once mounted; writes are recorded.
@@ -166,7 +164,7 @@ describe.skipIf(!loopUsable)('a loop device playing a USB stick, enforced for re
         volume: { label: 'KOUHOU', mountPoint },
       });
       expect(mounted()).toHaveLength(1);
-      expect(of('media.blocked')).toHaveLength(2);
+      expect(of('media.blocked')).toHaveLength(1);
 
       // 4. The registration becomes read-only: remounted read-only by the real mount.
       await service.applyPolicy(policy(4, 'block', [{ ...entry, access: 'read-only' }]));

@@ -11,7 +11,7 @@ import { LinuxLiveWatch } from '../../src/agent/media/linux/live.js';
 import { parseLsblkJson } from '../../src/agent/media/linux/lsblk.js';
 import { parseMountInfo, readOnlyByMountPoint } from '../../src/agent/media/linux/mountinfo.js';
 import { LinuxMediaSource } from '../../src/agent/media/linux/source.js';
-import { blockDiskNames, blockNodeFromSysfs, usbIdentityFromSysfs, type SysfsReader } from '../../src/agent/media/linux/sysfs.js';
+import { blockDiskNames, blockNodeFromSysfs, newDiskFromSysfs, usbDeviceDirOf, usbIdentityFromSysfs, type SysfsReader } from '../../src/agent/media/linux/sysfs.js';
 import { parseUdevProperties, usbIdentityFromUdev } from '../../src/agent/media/linux/udev.js';
 import { blockDeviceFromUdev, transportOf, udevFinished } from '../../src/agent/media/linux/udev-tree.js';
 import { LineSplitter, parseUevents, UeventParser, type Uevent } from '../../src/agent/media/linux/uevent.js';
@@ -231,6 +231,19 @@ describe('media from udev\'s events equal media from lsblk (recorded in the gues
     expect(fromLive).toEqual(fromLsblk);
     expect(() => MediumIdentity.parse(fromLive.identity)).not.toThrow();
     expect(fromLive.identity.volumes.some((v) => v.mountPoints.length > 0)).toBe(true);
+  });
+
+  it('finds the USB device above a disk straight from its path (the device before its interface)', () => {
+    expect(usbDeviceDirOf('/sys/devices/pci0000:00/0000:00:01.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0/block/sda')).toBe('/sys/devices/pci0000:00/0000:00:01.0/usb2/2-1');
+    expect(usbDeviceDirOf('/sys/devices/pci0000:00/0000:00:14.0/usb3/3-4/3-4.2/3-4.2:1.0/host6/target6:0:0/6:0:0:0/block/sdc')).toBe('/sys/devices/pci0000:00/0000:00:14.0/usb3/3-4/3-4.2');
+    expect(usbDeviceDirOf('/sys/devices/pci0000:00/0000:00:05.0/virtio3/block/vda')).toBeNull();
+  });
+
+  it('a disk udev has not described yet is read with two files; the rest comes from the kernel\'s event', async () => {
+    const sysfs = recordedSysfs('stick-partitioned');
+    const [add] = parseUevents(qemu('stick-partitioned/udev-monitor-block.txt'));
+    const node = await newDiskFromSysfs('sda', `/sys${add!.devpath}`, add!.properties, sysfs);
+    expect(node).toMatchObject({ name: 'sda', dev: '8:0', sizeBytes: 67108864, removable: true, diskseq: '2', partitions: [] });
   });
 
   it('udev is done only when every partition the events know of was seen in sysfs and processed', async () => {

@@ -379,6 +379,21 @@ describe('LinuxMediaSource', () => {
     expect(steps).toEqual([expect.objectContaining({ step: 'power-off', ok: false, message: 'device path refused' })]);
   });
 
+  it('holds a medium with an exclusive open of its disk, once; lets go; refuses what is not a device path', () => {
+    const source = new LinuxMediaSource({ run: runner({}), sysfs: emptySysfs, readMountInfo: async () => '', udisks: false });
+    // /dev/null stands in for the disk here (O_EXCL means "exclusive" only for block devices; the
+    // kernel's refusal to mount a held disk is checked for real in the integration and e2e tests).
+    const m = { ...stick(), instance: 'null#1', handle: { disk: '/dev/null', deviceInstanceId: null } };
+    expect(source.hold(m)).toEqual([{ step: 'hold', target: '/dev/null', ok: true, problem: null, message: null }]);
+    expect(source.hold(m)).toEqual([]);
+    source.release(m);
+    source.release(m);
+    expect(source.hold(m)).toHaveLength(1);
+    source.release(m);
+    expect(source.hold({ ...m, instance: 'gone#2', handle: { disk: '/dev/mamori-no-such-disk', deviceInstanceId: null } })).toEqual([expect.objectContaining({ step: 'hold', ok: false, problem: 'gone' })]);
+    expect(source.hold({ ...m, instance: 'evil#3', handle: { disk: '/dev/sdb; rm -rf /', deviceInstanceId: null } })).toEqual([expect.objectContaining({ ok: false, message: 'device path refused' })]);
+  });
+
   it('remounts read-only only what is mounted writable', async () => {
     const run = runner({ 'mount -o remount,ro -- /media/tanaka/KOUHOU': {} });
     const source = new LinuxMediaSource({ run, sysfs: emptySysfs, readMountInfo: async () => `${mountinfo}43 27 8:18 / /media/other ro,relatime - vfat /dev/sdb1 ro\n`, udisks: false });

@@ -74,6 +74,21 @@ class FakeSource implements MediaSource {
   }
 }
 
+/** A source that can also hold a medium (as Linux does with an exclusive open) and says so in `calls`. */
+class HoldingSource extends FakeSource {
+  held = new Set<string>();
+  holdOk = true;
+  hold(m: Medium): EnforcementStep[] {
+    if (this.held.has(m.instance)) return [];
+    this.calls.push(`hold ${m.instance}`);
+    if (this.holdOk) this.held.add(m.instance);
+    return [{ step: 'hold', target: m.handle.disk, ok: this.holdOk, problem: this.holdOk ? null : 'busy', message: null }];
+  }
+  release(m: Medium): void {
+    if (this.held.delete(m.instance)) this.calls.push(`release ${m.instance}`);
+  }
+}
+
 const PAYLOADS: Partial<Record<EventType, { parse: (v: unknown) => unknown }>> = {
   'media.inserted': MediaInsertedPayload,
   'media.removed': MediaRemovedPayload,
@@ -83,7 +98,7 @@ const PAYLOADS: Partial<Record<EventType, { parse: (v: unknown) => unknown }>> =
 
 interface Harness {
   service: MediaService;
-  source: FakeSource;
+  source: FakeSource & Partial<HoldingSource>;
   events: AgentEvent[];
   notices: UserNotice[];
   prompts: UserPrompt[];
@@ -93,8 +108,8 @@ interface Harness {
   start: () => Promise<void>;
 }
 
-async function harness(options: { answer?: PromptAnswer | null; requestOk?: boolean; osUser?: string | null; today?: () => string; recheckMs?: number; media?: Medium[] } = {}): Promise<Harness> {
-  const source = new FakeSource();
+async function harness(options: { answer?: PromptAnswer | null; requestOk?: boolean; osUser?: string | null; today?: () => string; recheckMs?: number; media?: Medium[]; holding?: boolean } = {}): Promise<Harness> {
+  const source = options.holding ? new HoldingSource() : new FakeSource();
   source.media = options.media ?? [];
   const events: AgentEvent[] = [];
   const notices: UserNotice[] = [];
@@ -286,6 +301,53 @@ describe('MediaService', () => {
     await h.service.settle();
     expect(h.of('media.blocked')[1]!.payload).toMatchObject({ cause: 'remounted', enforced: true });
     expect(h.prompts).toHaveLength(1);
+    await h.service.stop();
+  });
+
+  it('where the source can hold a medium: held at the decision (before udev read its volumes), released on approval and on removal', async () => {
+    const h = await harness({ holding: true, answer: { action: 'request', request: { reason: '業務で使用', until: null } } });
+    await h.policy('block');
+    await h.start();
+    h.source.media = [{ ...medium('sdb#7', { volumes: [] }), pending: true }];
+    await h.service.settle();
+    // Held at once: nothing recorded yet, nothing to unmount.
+    expect(h.source.calls).toEqual(['hold sdb#7']);
+    expect(h.events).toEqual([]);
+    h.source.media = [medium('sdb#7')];
+    await h.service.settle();
+    const blocked = MediaBlockedPayload.parse(h.of('media.blocked')[0]!.payload);
+    // The arrival's event has the hold taken at the decision, then the eject at completion (which found nothing mounted).
+    expect(blocked.steps.map((x) => [x.step, x.ok])).toEqual([['hold', true], ['unmount', true]]);
+    expect(blocked).toMatchObject({ cause: 'arrival', enforced: true });
+    expect(h.source.calls).toEqual(['hold sdb#7', 'eject sdb#7']);
+    await waitFor(() => h.requests.length === 1);
+
+    // Approved: let go, so that it can be mounted.
+    await h.policy('block', [registration(medium('sdb#7'), { allowedPcs: [AGENT_ID] })]);
+    expect(h.source.calls.at(-1)).toBe('release sdb#7');
+    expect(h.source.held!.size).toBe(0);
+
+    // Another one, blocked and then pulled out: the hold goes with it.
+    h.source.media = [medium('sdb#7'), medium('sdc#8', { serial: 'OTHER0000001' }, ['/media/y'])];
+    await h.service.settle();
+    expect(h.source.held).toEqual(new Set(['sdc#8']));
+    h.source.media = [medium('sdb#7')];
+    await h.service.settle();
+    expect(h.source.held!.size).toBe(0);
+    expect(h.source.calls.slice(-3)).toEqual(['eject sdc#8', 'hold sdc#8', 'release sdc#8']);
+    await h.service.stop();
+  });
+
+  it('a hold that fails (something of it still mounted) is reported, and does not count against the unmount', async () => {
+    const h = await harness({ holding: true });
+    h.source.holdOk = false;
+    await h.policy('block');
+    await h.start();
+    h.source.media = [medium('sdb#3', {}, ['/media/x'])];
+    await h.service.settle();
+    const blocked = MediaBlockedPayload.parse(h.of('media.blocked')[0]!.payload);
+    expect(blocked.steps.map((x) => [x.step, x.ok, x.problem])).toEqual([['unmount', true, null], ['hold', false, 'busy']]);
+    expect(blocked.enforced).toBe(true);
     await h.service.stop();
   });
 

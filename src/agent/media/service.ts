@@ -63,7 +63,8 @@ function identityForEvent(identity: MediumIdentity): MediumIdentity {
 }
 
 const decisionPayload = (d: MediaDecision) => ({ verdict: d.verdict, reason: d.reason, action: d.action, ledgerNumber: d.ledgerNumber, ledgerAmbiguous: d.ledgerAmbiguous });
-const unmountedAll = (steps: readonly EnforcementStep[]) => steps.filter((s) => s.step !== 'power-off').every((s) => s.ok);
+// Enforced means nothing of it is mounted: a power-off or a hold that failed does not change that.
+const unmountedAll = (steps: readonly EnforcementStep[]) => steps.filter((s) => s.step !== 'power-off' && s.step !== 'hold').every((s) => s.ok);
 
 /**
  * Removable-media control (journey 2 of DESIGN.md): watches media come and go, checks each against
@@ -158,7 +159,10 @@ export class MediaService implements AgentService {
     await this.startup;
     await this.watcher?.stop();
     await this.serial(async () => {
-      for (const t of this.tracked.values()) await this.stopRecorders(t);
+      for (const t of this.tracked.values()) {
+        await this.stopRecorders(t);
+        this.source?.release?.(t.medium);
+      }
     });
   }
 
@@ -214,9 +218,11 @@ export class MediaService implements AgentService {
       ...(medium.pending ? { volumes: 'pending' } : {}),
     });
     if (t.unrecorded) {
-      // Blocked from this moment: whatever of it gets mounted before it is fully described is unmounted.
+      // Blocked from this moment: held so that it cannot be mounted, and whatever of it gets
+      // mounted before it is fully described is unmounted.
       if (decision.action === 'block') {
         t.blocked = true;
+        t.unrecorded.steps.push(...this.hold(t));
         await this.unmountWhileUnrecorded(t);
       }
       return;
@@ -233,10 +239,25 @@ export class MediaService implements AgentService {
     await Promise.all([ctx.record('media.inserted', inserted), this.act(t, 'arrival', earlier)]);
   }
 
+  /** Takes the source's hold on a blocked medium (see MediaSource.hold), and logs how it went. */
+  private hold(t: Tracked): EnforcementStep[] {
+    const steps = this.source!.hold?.(t.medium) ?? [];
+    for (const s of steps) this.ctx!.log[s.ok ? 'info' : 'warn']('removable medium held', { instance: t.medium.instance, target: s.target, ok: s.ok, problem: s.problem });
+    return steps;
+  }
+
+  /** The medium may be used again: let go of the hold, if any. */
+  private unblock(t: Tracked): void {
+    t.blocked = false;
+    this.source!.release?.(t.medium);
+  }
+
   /** A blocked medium not yet described in full was mounted: unmount it now; the steps go into its media.blocked. */
   private async unmountWhileUnrecorded(t: Tracked): Promise<void> {
     if (!t.unrecorded || !t.medium.identity.volumes.some((v) => v.mountPoints.length > 0)) return;
     const steps = await this.source!.unmount(t.medium);
+    // Held only now if the mount came first (a hold fails while something of it is mounted).
+    steps.push(...this.hold(t));
     t.unrecorded.steps.push(...steps.slice(0, 32));
     this.ctx!.log.info('removable medium unmounted before it was fully described', { instance: t.medium.instance, steps: steps.map((s) => ({ step: s.step, target: s.target, ok: s.ok, problem: s.problem })) });
     this.watcher?.markStale(t.medium.instance);
@@ -246,6 +267,7 @@ export class MediaService implements AgentService {
     const t = this.tracked.get(medium.instance);
     // Pulled before it was fully described: its insertion is recorded with what is known, so that
     // every removal has its insertion.
+    if (t) this.source?.release?.(t.medium);
     if (t?.unrecorded) {
       const { seen } = t.unrecorded;
       t.unrecorded = null;
@@ -277,7 +299,7 @@ export class MediaService implements AgentService {
       // Described in full now. Its key normally stands; should it have changed (another medium
       // with its serial came meanwhile), the decision follows the final key.
       t.decision = this.evaluate(after);
-      if (t.decision.action !== 'block') t.blocked = false;
+      if (t.decision.action !== 'block') this.unblock(t);
       await this.recordArrival(t, t.unrecorded.seen, t.unrecorded.steps);
       return;
     }
@@ -320,8 +342,11 @@ export class MediaService implements AgentService {
       if (t.unrecorded) {
         // Not yet recorded: the new decision is what will be recorded and acted on once it is described.
         t.decision = decision;
-        t.blocked = decision.action === 'block';
-        if (t.blocked) await this.unmountWhileUnrecorded(t);
+        if (decision.action === 'block') {
+          t.blocked = true;
+          t.unrecorded.steps.push(...this.hold(t));
+          await this.unmountWhileUnrecorded(t);
+        } else this.unblock(t);
       } else if (decision.verdict !== t.decision.verdict || decision.action !== t.decision.action) await this.transition(t, decision, 'policy');
       else t.decision = decision;
     }
@@ -335,7 +360,7 @@ export class MediaService implements AgentService {
     ctx.log.info('removable medium decided again', { instance: t.medium.instance, key: t.medium.identity.key, from: before.verdict, to: decision.verdict, reason: decision.reason, action: decision.action, ledgerNumber: decision.ledgerNumber });
     if (before.verdict === 'denied' && decision.verdict !== 'denied') {
       const wasBlocked = t.blocked;
-      t.blocked = false;
+      this.unblock(t);
       await ctx.record('media.approved', {
         key: t.medium.identity.key,
         instance: t.medium.instance,
@@ -361,23 +386,23 @@ export class MediaService implements AgentService {
     const lang = ctx.ui.lang();
     switch (t.decision.action) {
       case 'allow':
-        t.blocked = false;
+        this.unblock(t);
         if (cause === 'arrival') ctx.ui.notify(allowedNotice(t.medium.identity, t.medium.instance, t.decision, lang, false));
         await this.syncRecorders(t);
         return;
       case 'record':
-        t.blocked = false;
+        this.unblock(t);
         await this.syncRecorders(t);
         return;
       case 'warn':
-        t.blocked = false;
+        this.unblock(t);
         if (t.decision.verdict === 'read-only') {
           if (cause === 'arrival') ctx.ui.notify(allowedNotice(t.medium.identity, t.medium.instance, t.decision, lang, false));
         } else if (cause !== 'remounted') this.prompt(t, 'warned');
         await this.syncRecorders(t);
         return;
       case 'remount-read-only': {
-        t.blocked = false;
+        this.unblock(t);
         const steps = await this.source!.remountReadOnly(t.medium);
         this.watcher?.markStale(t.medium.instance);
         if (steps.every((s) => s.ok)) {
@@ -401,6 +426,8 @@ export class MediaService implements AgentService {
     const started = Date.now();
     await this.stopRecorders(t);
     const steps = [...earlier, ...(await this.source!.eject(t.medium))];
+    // Unmounted (or never mounted): from now on it cannot be mounted at all while it is held.
+    steps.push(...this.hold(t));
     const enforced = unmountedAll(steps.filter((s) => s.step !== 'remount-read-only'));
     const asFound = t.medium.identity;
     t.blocked = true;

@@ -37,6 +37,15 @@ export interface MediaSource {
   unmount(medium: Medium): Promise<EnforcementStep[]>;
   /** Makes every mounted volume read-only; a step that is not ok means the caller must block instead. */
   remountReadOnly(medium: Medium): Promise<EnforcementStep[]>;
+  /**
+   * Keeps a blocked medium from being mounted at all, where the OS allows it (Linux: an exclusive
+   * open of the whole disk; the kernel's mount refuses to share it). Synchronous and cheap, so it
+   * can be taken at the moment of the decision. No step when already held; a step that is not ok
+   * means it is not held (a mount is then undone when it is seen, as before).
+   */
+  hold?(medium: Medium): EnforcementStep[];
+  /** Lets go of a hold (approval, removal, shutdown); nothing when not held. */
+  release?(medium: Medium): void;
   /** True when the last listing saw a medium the OS had not finished describing: the watcher lists again shortly. */
   settling?(): boolean;
   /**

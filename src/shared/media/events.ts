@@ -20,9 +20,13 @@ export const MediaDecisionPayload = z.object({
   ledgerAmbiguous: z.boolean(),
 });
 
-/** One step the agent took to enforce a decision, and how it went. */
+/**
+ * One step the agent took to enforce a decision, and how it went. `hold`: the agent keeps the
+ * medium from being mounted while it is blocked (Linux: an exclusive open of the disk, which the
+ * kernel's mount cannot share).
+ */
 export const EnforcementStep = z.object({
-  step: z.enum(['unmount', 'power-off', 'eject', 'remount-read-only']),
+  step: z.enum(['unmount', 'power-off', 'eject', 'remount-read-only', 'hold']),
   target: z.string().max(4096),
   ok: z.boolean(),
   /** busy, not-authorized, gone, not-supported, failed (with the tool's message) when not ok. */

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { flagSharedSerials } from '../../../shared/media/identity.js';
 import type { EnforcementStep } from '../../../shared/media/events.js';
 import { CommandError, runCommand, type CommandRunner } from '../../collectors/exec.js';
 import { decodeOutput } from '../../collectors/text.js';
-import { step, type MediaSource, type Medium, type SourceLiveStatus } from '../types.js';
+import { step, type MediaSource, type Medium, type SourceLiveStatus, type StepProblem } from '../types.js';
 import { classifyRemount, classifyUdisksctl, classifyUmount, isSafeDevicePath, isSafeMountPoint } from './enforce.js';
 import { candidateDisks, mediumFromDisk, type DiskFacts } from './identify.js';
 import { LSBLK_LEVELS, lsblkArgs, lsblkRefusedArguments, parseLsblkJson, parseLsblkPairs, type BlockDevice, type LsblkLevel } from './lsblk.js';
@@ -71,6 +71,8 @@ export class LinuxMediaSource implements MediaSource {
   private readonly readMountInfoSync: (() => string) | null;
   private readonly timeoutMs: number;
   private level: LsblkLevel | null = null;
+  /** Open file descriptors holding blocked media (see hold), per plug-in. */
+  private readonly holds = new Map<string, number>();
   private udisks: boolean | null;
   /** Udev/sysfs facts per plug-in (disk name, sequence, size), so a disk is asked about once. */
   private readonly facts = new Map<string, DiskFacts>();
@@ -146,6 +148,14 @@ export class LinuxMediaSource implements MediaSource {
   }
 
   async unwatch(): Promise<void> {
+    for (const fd of this.holds.values()) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+    }
+    this.holds.clear();
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
     this.changed = null;
@@ -451,12 +461,50 @@ export class LinuxMediaSource implements MediaSource {
       if (!isSafeDevicePath(medium.handle.disk)) {
         steps.push(step('power-off', medium.handle.disk, 'failed', 'device path refused'));
       } else if ((await this.mountedPoints(medium)).length === 0) {
+        // udisks opens the disk exclusively to check that nothing uses it: let go of the hold
+        // for the power-off, and take it again should the power-off fail.
+        const held = this.holds.has(medium.instance);
+        this.release(medium);
         const r = await this.command('udisksctl', ['power-off', '-b', medium.handle.disk, '--no-user-interaction']);
         const problem = classifyUdisksctl(r.code, r.stderr);
         steps.push(step('power-off', medium.handle.disk, problem, problem ? r.stderr : null));
+        if (problem && held) steps.push(...this.hold(medium));
       }
     }
     return steps;
+  }
+
+  /**
+   * An exclusive open (O_EXCL) of the whole disk: while the agent holds it, the kernel refuses to
+   * mount the disk or any partition on it (EBUSY: mounting claims the device exclusively), and so
+   * does every tool that claims it (cryptsetup, mkfs, udisks). Reading it is still possible, so
+   * udev can still describe its file systems. No process is started; it takes effect the moment
+   * the medium is decided. Fails with busy when something of it is already mounted.
+   */
+  hold(medium: Medium): EnforcementStep[] {
+    const disk = medium.handle.disk;
+    if (this.holds.has(medium.instance)) return [];
+    if (!isSafeDevicePath(disk)) return [step('hold', disk, 'failed', 'device path refused')];
+    try {
+      const fd = openSync(disk, fsConstants.O_RDONLY | fsConstants.O_EXCL | fsConstants.O_NONBLOCK);
+      this.holds.set(medium.instance, fd);
+      return [step('hold', disk, null, null)];
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const problem: StepProblem = code === 'EBUSY' ? 'busy' : code === 'ENOENT' || code === 'ENXIO' || code === 'ENODEV' ? 'gone' : code === 'EACCES' || code === 'EPERM' ? 'not-authorized' : 'failed';
+      return [step('hold', disk, problem, error instanceof Error ? error.message : String(error))];
+    }
+  }
+
+  release(medium: Medium): void {
+    const fd = this.holds.get(medium.instance);
+    if (fd === undefined) return;
+    this.holds.delete(medium.instance);
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing is held.
+    }
   }
 
   async remountReadOnly(medium: Medium): Promise<EnforcementStep[]> {
