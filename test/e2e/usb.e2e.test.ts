@@ -161,15 +161,20 @@ describe.skipIf(skipReason !== null)('removable media on a real Linux USB stack 
     expect(MediaRemovedPayload.parse(removed[0]!.payload)).toMatchObject({ key: keyOf(REGISTERED.serial!), ledgerNumber: LEDGER_NUMBER, instance: inserted[0]!.instance });
   });
 
-  it('2. unmounts an unregistered stick in block mode, keeps it unmounted, and lets it be used after approval', async () => {
+  it('2. keeps an unregistered stick in block mode from being mounted (held at the decision, a mount undone), and lets it be used after approval', async () => {
     const key = keyOf(UNREGISTERED.serial!);
     const from = agent.mark();
-    const stick = await step('plugging the unregistered stick', () => plugAndWait(guest, monitor, UNREGISTERED, images.get(UNREGISTERED.id)!, { automount: true }));
+    const stick = await step('plugging the unregistered stick', () => plugAndWait(guest, monitor, UNREGISTERED, images.get(UNREGISTERED.id)!, { automount: true, mayBeRefused: true }));
     const decided = await step('the agent decides', () => agent.waitForLog((l) => l.msg === 'removable medium decided' && l.key === key, 30_000, from));
     expect(decided).toMatchObject({ verdict: 'denied', reason: 'unregistered', action: 'block' });
+    // Decided at the kernel's event, before udev had read the file system: held at once, so the
+    // desktop's mount that follows is refused by the kernel. (Had the mount come first, the agent
+    // would unmount it: the same outcome, checked below either way.)
+    const held = await step('the agent holds it', () => agent.waitForLog((l) => l.msg === 'removable medium held' && l.instance === decided.instance && l.ok === true, 15_000, from));
+    expect(held).toMatchObject({ ok: true, target: stick.disk });
+    if (stick.mountRefused !== null) expect(stick.mountRefused, 'the desktop\'s mount of a held stick').toMatch(/busy/i);
 
-    // The desktop mounted it; the agent takes it away again.
-    await step('the agent unmounts it', () => eventually('unmount', () => mountPointsOf(guest, stick.volume), (points) => points.length === 0, 15_000));
+    await step('nothing of it stays mounted', () => eventually('unmounted', () => mountPointsOf(guest, stick.volume), (points) => points.length === 0, 15_000));
     const blocked = await step('the collector records media.blocked', () =>
       collector.waitForEvents('media.blocked', (events) => events.some((e) => {
         const p = MediaBlockedPayload.safeParse(e.payload);
@@ -177,16 +182,18 @@ describe.skipIf(skipReason !== null)('removable media on a real Linux USB stack 
       }), 90_000),
     );
     const blockedPayloads = blocked.map((e) => MediaBlockedPayload.parse(e.payload)).filter((p) => p.medium.key === key);
-    expect(blockedPayloads.some((p) => p.steps.some((s) => s.step === 'unmount' && s.ok))).toBe(true);
+    expect(blockedPayloads.some((p) => p.cause === 'arrival' && p.steps.some((s) => s.step === 'hold' && s.ok && s.target === stick.disk))).toBe(true);
     expect(blockedPayloads.every((p) => p.decision.verdict === 'denied' && p.decision.reason === 'unregistered')).toBe(true);
+    // The arrival's event carries the volume, read by udev after the decision.
+    expect(blockedPayloads[0]!.medium.volumes.find((v) => v.device === stick.volume)).toMatchObject({ label: UNREGISTERED.label, fileSystem: 'vfat' });
 
-    // Mounted again by hand: still blocked until approved.
+    // Mounted by hand: refused by the kernel while the agent holds it.
     const manual = '/media/e2e/by-hand';
     await guest.execOk(['mkdir', '-p', manual]);
-    const remountFrom = agent.mark();
-    await guest.execOk(['mount', stick.volume, manual]);
-    await step('the agent unmounts it again', () => eventually('second unmount', () => mountPointsOf(guest, stick.volume), (points) => points.length === 0, 15_000));
-    await step('the agent logs the remount block', () => agent.waitForLog((l) => l.msg === 'removable medium blocked' && l.key === key && l.cause === 'remounted', 15_000, remountFrom));
+    const byHand = await guest.exec(['mount', stick.volume, manual]);
+    expect(byHand.code, `mount by hand: ${byHand.stderr}`).not.toBe(0);
+    expect(byHand.stderr).toMatch(/busy/i);
+    expect(await mountPointsOf(guest, stick.volume)).toEqual([]);
 
     // The headless agent answered the prompt with 使用申請; the request reaches the collector.
     const pending = await step('the request reaches the collector', () =>
@@ -227,7 +234,17 @@ describe.skipIf(skipReason !== null)('removable media on a real Linux USB stack 
     const policy = await collector.policy();
     expect(policy.media.registered.find((e) => e.key === key)).toMatchObject({ requestId: pending[0]!.id, number: payload.ledgerNumber });
 
-    await guest.execOk(['umount', manual]);
+    // The admin revokes the entry while the stick is mounted: the agent unmounts it for real and
+    // holds it again (the unmount path on a real kernel, cause "policy").
+    const revokeFrom = agent.mark();
+    await collector.cliOk(['media', 'revoke', payload.ledgerNumber!, '--by', 'e2e-admin']);
+    const revoked = await step('the agent blocks it again after the revocation', () =>
+      agent.waitForLog((l) => l.msg === 'removable medium blocked' && l.key === key && l.cause === 'policy', 60_000, revokeFrom),
+    );
+    expect(revoked).toMatchObject({ enforced: true });
+    expect((revoked.steps as Array<{ step: string; ok: boolean }>).map((x) => [x.step, x.ok])).toEqual([['unmount', true], ['hold', true]]);
+    expect(await mountPointsOf(guest, stick.volume)).toEqual([]);
+
     await unplugAndWait(guest, monitor, stick);
     const removed = await step('the collector records the removal', () =>
       collector.waitForEvents('media.removed', (events) => events.some((e) => e.payload.key === key), 60_000),

@@ -15,15 +15,18 @@ export interface ArrivedStick {
   kernelVolumeAdd: UeventRecord;
   /** udev's `add` of the volume, after its rules ran: from then on lsblk and udevadm know the file system. */
   udevVolumeAdd: UeventRecord;
-  /** Where the modelled desktop auto-mount put the volume; null when it did not (auto-mount off). */
+  /** Where the modelled desktop auto-mount put the volume; null when it did not (auto-mount off, or refused). */
   mountDir: string | null;
+  /** The modelled desktop's mount was refused (mount's message): a blocked medium the agent holds. */
+  mountRefused: string | null;
 }
 
 /**
  * Plugs `spec` in and waits until udev has announced its disk and volume, and (when the guest's
- * auto-mount is on) until the volume is mounted, as a desktop shows a new stick.
+ * auto-mount is on) until the volume is mounted, as a desktop shows a new stick, or, with
+ * `mayBeRefused`, until the mount was refused (the agent holds a blocked medium).
  */
-export async function plugAndWait(guest: Guest, monitor: UdevMonitor, spec: StickSpec, imagePath: string, options: { automount: boolean; timeoutMs?: number }): Promise<ArrivedStick> {
+export async function plugAndWait(guest: Guest, monitor: UdevMonitor, spec: StickSpec, imagePath: string, options: { automount: boolean; mayBeRefused?: boolean; timeoutMs?: number }): Promise<ArrivedStick> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const from = monitor.count();
   const mountsBefore = guest.automounts.length;
@@ -40,12 +43,14 @@ export async function plugAndWait(guest: Guest, monitor: UdevMonitor, spec: Stic
   const volume = volumeEvent.properties.DEVNAME!;
   const kernelVolumeAdd = await monitor.waitFor((e) => e.source === 'KERNEL' && e.action === 'add' && e.subsystem === 'block' && e.properties.DEVNAME === volume, timeoutMs, from);
   let mountDir: string | null = null;
+  let mountRefused: string | null = null;
   if (options.automount) {
     const mounted = await guest.waitForAutomount((e) => e.device === volume && guest.automounts.indexOf(e) >= mountsBefore, timeoutMs);
-    if (!mounted.ok) throw new Error(`the modelled auto-mount of ${volume} failed: ${mounted.error ?? ''}`);
-    mountDir = mounted.dir;
+    if (mounted.ok) mountDir = mounted.dir;
+    else if (options.mayBeRefused) mountRefused = mounted.error ?? 'refused';
+    else throw new Error(`the modelled auto-mount of ${volume} failed: ${mounted.error ?? ''}`);
   }
-  return { spec, disk, volume, kernelAdd, kernelVolumeAdd, udevVolumeAdd: volumeEvent, mountDir };
+  return { spec, disk, volume, kernelAdd, kernelVolumeAdd, udevVolumeAdd: volumeEvent, mountDir, mountRefused };
 }
 
 /** Pulls the stick out and waits until the kernel has dropped its disk. */
