@@ -336,6 +336,8 @@ export class MediaService implements AgentService {
   /** Checks every medium again (a new policy, or a day passed) and acts on what changed. */
   private async reevaluate(cause: 'policy' | 'recheck'): Promise<void> {
     if (!this.ctx) return;
+    // Nothing plugged in: nothing to decide again (and no state file to read every minute while idle).
+    if (this.tracked.size === 0 && cause === 'recheck') return;
     this.agentId = await this.ctx.agentId().catch(() => null);
     for (const t of [...this.tracked.values()]) {
       const decision = this.evaluate(t.medium);

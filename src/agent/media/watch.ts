@@ -44,7 +44,7 @@ export const DEFAULT_WATCH: Omit<WatchOptions, 'usbEvents' | 'log'> = {
   debounceMs: 40,
   fullRefreshMs: 30_000,
   listWithoutSignatureMs: 3_000,
-  livePollMs: 15_000,
+  livePollMs: 30_000,
   liveDebounceMs: 5,
 };
 
