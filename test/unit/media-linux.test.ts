@@ -394,6 +394,27 @@ describe('LinuxMediaSource', () => {
     expect(source.hold({ ...m, instance: 'evil#3', handle: { disk: '/dev/sdb; rm -rf /', deviceInstanceId: null } })).toEqual([expect.objectContaining({ ok: false, message: 'device path refused' })]);
   });
 
+  it('lets go of the hold for udisks\' power-off (udisks opens the disk exclusively), and takes it again when the power-off fails', async () => {
+    const holdsDuringPowerOff: number[] = [];
+    const run: CommandRunner = async (file, args) => {
+      if (file === 'udisksctl' && args[0] === 'power-off') {
+        holdsDuringPowerOff.push((source as unknown as { holds: Map<string, number> }).holds.size);
+        return { code: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(text('udisksctl-power-off-in-use.stderr')) };
+      }
+      throw new CommandError(`${file}: command not found`, 'not-found', file);
+    };
+    // The runner reads the source's holds when udisksctl runs (it is called only after this line).
+    const source: LinuxMediaSource = new LinuxMediaSource({ run, sysfs: emptySysfs, readMountInfo: async () => '', udisks: true });
+    const base = stick();
+    const m = { ...base, identity: { ...base.identity, volumes: base.identity.volumes.map((v) => ({ ...v, mountPoints: [] })) }, instance: 'null#1', handle: { disk: '/dev/null', deviceInstanceId: null } };
+    expect(source.hold(m)).toHaveLength(1);
+    const steps = await source.eject(m);
+    expect(holdsDuringPowerOff).toEqual([0]);
+    expect(steps.map((x) => [x.step, x.ok])).toEqual([['power-off', false], ['hold', true]]);
+    expect(source.hold(m)).toEqual([]);
+    source.release(m);
+  });
+
   it('remounts read-only only what is mounted writable', async () => {
     const run = runner({ 'mount -o remount,ro -- /media/tanaka/KOUHOU': {} });
     const source = new LinuxMediaSource({ run, sysfs: emptySysfs, readMountInfo: async () => `${mountinfo}43 27 8:18 / /media/other ro,relatime - vfat /dev/sdb1 ro\n`, udisks: false });
