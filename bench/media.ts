@@ -282,7 +282,9 @@ try {
 
   const ok = (value: number, goal: number) => (value <= goal ? '✅' : '❌');
   const r = result;
-  const row = (label: string, st: { median: number; p95: number; max: number } | null, goal = '—') => `| ${label} | ${st?.median ?? '—'} ms | ${st?.p95 ?? '—'} ms | ${st?.max ?? '—'} ms | ${goal} |`;
+  const ms = (v: number | undefined) => (v === undefined ? '—' : `${v} ms`);
+  const row = (label: string, st: { median: number; p95: number; max: number } | null, goal = '—') => `| ${label} | ${ms(st?.median)} | ${ms(st?.p95)} | ${ms(st?.max)} | ${goal} |`;
+  const perPlug = (f: (p: Plug) => number | null) => results.map((p) => { const v = f(p); return v === null ? '—' : String(Math.round(v)); }).join(', ');
   const osEvents = r.osEvents as { devices?: boolean; mounts?: boolean } | null;
   recordInBenchmarksMd(
     'media',
@@ -317,6 +319,10 @@ ${row("(udev has announced the volume, after the disk's add)", r.fromDisk.udevVo
 ${row("(desktop's mount attempt over, after the disk's add)", r.fromDisk.desktopMountAttemptMs)}
 | agent CPU between events in the guest, before / after the plugs (${r.idleCpu.before.seconds} s each, incl. its child processes, running ones too) | ${r.idleCpu.before.withChildrenPercent} % / ${r.idleCpu.after.withChildrenPercent} % of one core | | | ≤ ${GOALS.idleCpuPercent} % ${ok(idlePercent, GOALS.idleCpuPercent)} |
 | (the same agent idling natively on the host: no udev daemon there, so the lsblk + poll fallback) | ${r.idleCpu.host.withChildrenPercent} % of one core | | | — |
+
+The p95 of ${r.plugs} plugs is the nearest rank, i.e. the largest value when there are fewer than 20. Per plug, in plug order
+(ms after the volume appeared; the first plug is the first the agent decides after its start):
+decision ${perPlug((p) => p.decisionMs - p.volumeMs)}; not usable any more ${perPlug((p) => { const u = p.mountRefused ? p.heldMs : p.unmountedMs; return u === null ? null : u - p.volumeMs; })}.
 
 Plugs neither held nor unmounted: ${r.notSettled}; blocks not enforced: ${r.notEnforced}. Sync rounds inside the idle windows: ${r.idleCpu.before.syncRounds} / ${r.idleCpu.after.syncRounds}.
 
