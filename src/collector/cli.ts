@@ -37,24 +37,15 @@ function addStoreOptions(command: Command): Command {
     .option('--database <url>', 'postgres://user@host:5432/db instead of SQLite (env MAMORI_DATABASE_URL)');
 }
 
-/** Opens and migrates the store the flags name: PostgreSQL for a postgres:// URL, else SQLite in the data folder. */
 /** The SQLite database file the flags name, or null for PostgreSQL. */
 function sqliteFileOf(flags: StoreFlags): string | null {
   if (flags.database ?? process.env.MAMORI_DATABASE_URL) return null;
   return join(resolve(flags.data ?? DEFAULT_DATA_DIR), 'collector.sqlite');
 }
 
+/** Opens and migrates the store the flags name: PostgreSQL for a postgres:// URL, else SQLite in the data folder. */
 async function openConfiguredStore(flags: StoreFlags, sqlite: SqliteStoreOptions = {}): Promise<Store> {
-  const url = flags.database ?? process.env.MAMORI_DATABASE_URL;
-  let store: Store;
-  if (url) {
-    if (!isPostgresUrl(url)) throw refuse('collector.databaseUrl');
-    store = openStore(url);
-  } else {
-    const file = sqliteFileOf(flags)!;
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    store = openStore({ sqliteFile: file }, sqlite);
-  }
+  const store = openStoreFromFlags(flags, sqlite);
   await store.migrate();
   return store;
 }
@@ -518,13 +509,16 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Opens the store without migrating (for `migrate` itself). */
-function openStoreFromFlags(flags: StoreFlags): Store {
+/** Opens the store the flags name without migrating (`migrate` itself; openConfiguredStore migrates). */
+function openStoreFromFlags(flags: StoreFlags, sqlite: SqliteStoreOptions = {}): Store {
   const url = flags.database ?? process.env.MAMORI_DATABASE_URL;
-  if (url) return openStore(url);
-  const dir = resolve(flags.data ?? DEFAULT_DATA_DIR);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return openStore({ sqliteFile: join(dir, 'collector.sqlite') });
+  if (url) {
+    if (!isPostgresUrl(url)) throw refuse('collector.databaseUrl');
+    return openStore(url);
+  }
+  const file = sqliteFileOf(flags)!;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  return openStore({ sqliteFile: file }, sqlite);
 }
 
 async function main(): Promise<void> {
