@@ -23,6 +23,20 @@ const DIALECT: SqlDialect = { name: 'sqlite', forUpdate: '' };
 // How long a statement waits for another process's write lock (`mamori-collector migrate` while
 // `serve` runs) before failing with SQLITE_BUSY.
 const BUSY_TIMEOUT_MS = 5_000;
+
+// Waiting for the write lock at BEGIN IMMEDIATE. SQLite's own busy handler sleeps 1, 2, 5, 10 …
+// ms between tries, but an agent's check-in holds the lock for about 0.2 ms: with `serve
+// --workers 2`, a worker that found the lock taken slept five times longer than the lock was
+// held, and two workers wrote fewer check-ins per second than one. So BEGIN IMMEDIATE is tried
+// with no busy handler and retried here after short pauses that grow from 50 µs to 1 ms.
+const LOCK_PAUSE_FIRST_MS = 0.05;
+const LOCK_PAUSE_MAX_MS = 1;
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this thread for `ms` (fractions allowed), as SQLite's busy handler would. */
+function pause(ms: number): void {
+  Atomics.wait(pauseCell, 0, 0, ms);
+}
 const STATEMENT_CACHE_LIMIT = 512;
 
 // better-sqlite3 is synchronous, but the store is written with awaits between statements: two
@@ -154,6 +168,8 @@ export interface SqliteDriverOptions {
    * keep a large inline checkpoint as a safety net.
    */
   checkpoints?: 'inline' | 'thread' | 'elsewhere';
+  /** How long to wait for another process's write lock before failing (default 5 s). */
+  busyTimeoutMs?: number;
   onCheckpointError?: (message: string) => void;
 }
 
@@ -168,6 +184,7 @@ export class SqliteDriver implements SqlDriver {
     private readonly queue: Mutex,
     private readonly queueKey: string,
     private readonly checkpointer: BackgroundCheckpointer | null,
+    private readonly busyTimeoutMs: number,
   ) {
     this.direct = new DirectExecutor(db);
   }
@@ -179,6 +196,7 @@ export class SqliteDriver implements SqlDriver {
   static open(file: string, options: SqliteDriverOptions = {}): SqliteDriver {
     const memory = file === ':memory:';
     const key = memory ? `:memory:${Math.random()}` : resolve(file);
+    const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     let db: Database.Database;
     try {
       if (!memory) ensureFolder(dirname(key));
@@ -188,7 +206,7 @@ export class SqliteDriver implements SqlDriver {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     } catch (err) {
       throw new StoreUnavailableError('cannot open the SQLite database', { cause: err });
     }
@@ -196,7 +214,7 @@ export class SqliteDriver implements SqlDriver {
     const checkpoints = memory ? 'inline' : (options.checkpoints ?? 'inline');
     if (checkpoints !== 'inline') db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     if (checkpoints === 'thread') checkpointer = new BackgroundCheckpointer(key, options.onCheckpointError ? { onError: options.onCheckpointError } : {});
-    return new SqliteDriver(db, queueFor(key), key, checkpointer);
+    return new SqliteDriver(db, queueFor(key), key, checkpointer, busyTimeoutMs);
   }
 
   private queued<T>(work: () => Promise<T>): Promise<T> {
@@ -238,7 +256,7 @@ export class SqliteDriver implements SqlDriver {
     return this.queued(async () => {
       // IMMEDIATE takes the write lock now, so that a read-then-write transaction cannot be
       // overtaken by another process between its read and its write.
-      this.db.exec('BEGIN IMMEDIATE');
+      this.beginImmediate();
       try {
         const result = await body(this.direct);
         this.db.exec('COMMIT');
@@ -248,6 +266,25 @@ export class SqliteDriver implements SqlDriver {
         throw err;
       }
     });
+  }
+
+  /** BEGIN IMMEDIATE, waiting up to the busy timeout for another process's write lock. */
+  private beginImmediate(): void {
+    this.db.pragma('busy_timeout = 0');
+    try {
+      const deadline = performance.now() + this.busyTimeoutMs;
+      for (let wait = LOCK_PAUSE_FIRST_MS; ; wait = Math.min(wait * 2, LOCK_PAUSE_MAX_MS)) {
+        try {
+          this.db.exec('BEGIN IMMEDIATE');
+          return;
+        } catch (err) {
+          if ((err as SqliteError).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw err;
+        }
+        pause(wait);
+      }
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    }
   }
 
   async close(): Promise<void> {
