@@ -57,6 +57,12 @@ export interface MediaSource {
   watch?(changed: () => void): Promise<SourceLiveStatus>;
   live?(): SourceLiveStatus;
   unwatch?(): Promise<void>;
+  /**
+   * Runs the source's listing once on a made-up medium, touching nothing of the OS, so that the
+   * first real medium is not the one that pays for first-time work (compiling, caches). Returns
+   * the made-up media listed; they are never reported to the watcher.
+   */
+  warmUp?(): Promise<Medium[]>;
 }
 
 /** How one enforcement command ended, from its exit code and messages (parsed per OS from recorded output). */

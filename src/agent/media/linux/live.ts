@@ -1,7 +1,7 @@
 import { UdevDeviceTable } from './device-table.js';
 import { FINDMNT_POLL_ARGS, parseMountChange } from './findmnt.js';
 import { LineProcess } from './line-process.js';
-import { UeventParser } from './uevent.js';
+import { LineSplitter, UeventParser } from './uevent.js';
 
 /**
  * The Linux source's own change notifications: one long-running `udevadm monitor` for block
@@ -40,12 +40,14 @@ export class LinuxLiveWatch {
   private readonly udev: LineProcess;
   private readonly mounts: LineProcess;
   private listening = false;
+  private readonly parser: UeventParser;
   private waiters: Array<() => void> = [];
+  private started = false;
   private udevExits = 0;
   private mountExits = 0;
 
   constructor(private readonly options: LinuxLiveOptions) {
-    const parser = new UeventParser((event) => {
+    this.parser = new UeventParser((event) => {
       const change = this.table.apply(event);
       if (change.relevant) options.onChange(change.added ? 'device-added' : 'device');
     });
@@ -55,25 +57,14 @@ export class LinuxLiveWatch {
       args: udevadm.args,
       maxLineBytes: 16 * 1024,
       minRestartMs: options.minRestartMs,
-      onLine: (line, cut) => {
-        if (!this.listening && line.startsWith(BANNER)) {
-          this.listening = true;
-          for (const w of this.waiters.splice(0)) w();
-          if (this.udevExits > 0) {
-            options.log('info', 'removable media: udevadm monitor listens again', { restarts: this.udevExits });
-            options.onChange('restart');
-          }
-          return;
-        }
-        parser.line(line, cut);
-      },
+      onLine: (line, cut) => this.udevLine(line, cut),
       onStart: (restarted) => {
         // What happened while it was down is unknown: forget it, and ask udev again.
         if (restarted) this.table.clear();
       },
       onExit: (info) => {
         // An event cut off by the exit is incomplete: drop it rather than trust half of it.
-        parser.discard();
+        this.parser.discard();
         this.listening = false;
         for (const w of this.waiters.splice(0)) w();
         this.udevExits++;
@@ -90,12 +81,7 @@ export class LinuxLiveWatch {
       args: findmnt.args,
       maxLineBytes: 32 * 1024,
       minRestartMs: options.minRestartMs,
-      onLine: (line, cut) => {
-        const change = cut ? null : parseMountChange(line);
-        // Only mounts of block devices concern media (not tmpfs, overlay, proc, container churn);
-        // FUSE mounts of a stick (ntfs-3g, exfat-fuse) name the device as their source.
-        if (change && (change.source.startsWith('/dev/') || (change.device !== null && !change.device.startsWith('0:')))) options.onChange('mount');
-      },
+      onLine: (line, cut) => this.mountLine(line, cut),
       onStart: (restarted) => {
         if (restarted) {
           options.log('info', 'removable media: findmnt --poll runs again', { restarts: this.mountExits });
@@ -114,8 +100,46 @@ export class LinuxLiveWatch {
     });
   }
 
+  private udevLine(line: string, cut: boolean): void {
+    if (!this.listening && line.startsWith(BANNER)) {
+      this.listening = true;
+      for (const w of this.waiters.splice(0)) w();
+      if (this.udevExits > 0) {
+        this.options.log('info', 'removable media: udevadm monitor listens again', { restarts: this.udevExits });
+        this.options.onChange('restart');
+      }
+      return;
+    }
+    this.parser.line(line, cut);
+  }
+
+  private mountLine(line: string, cut: boolean): void {
+    const change = cut ? null : parseMountChange(line);
+    // Only mounts of block devices concern media (not tmpfs, overlay, proc, container churn);
+    // FUSE mounts of a stick (ntfs-3g, exfat-fuse) name the device as their source.
+    if (change && (change.source.startsWith('/dev/') || (change.device !== null && !change.device.startsWith('0:')))) this.options.onChange('mount');
+  }
+
+  /**
+   * Runs recorded or made-up output of udevadm monitor and findmnt --poll through the same line
+   * handling as the commands' own output (chunks, lines, events, the device table, onChange). Only
+   * for a watch that was never started: the agent's warm-up replays a made-up stick into a
+   * throwaway watch (see LinuxMediaSource.warmUp); a running watch's table is never touched.
+   */
+  replay(output: { udev?: string; mounts?: string }): boolean {
+    if (this.started) return false;
+    for (const [text, onLine] of [[output.udev, (l: string, c: boolean) => this.udevLine(l, c)], [output.mounts, (l: string, c: boolean) => this.mountLine(l, c)]] as const) {
+      if (text === undefined) continue;
+      const splitter = new LineSplitter(onLine, 16 * 1024);
+      splitter.push(Buffer.from(text, 'utf8'));
+      splitter.end();
+    }
+    return true;
+  }
+
   /** Starts both watchers; resolves once udevadm listens (or could not start), with what runs. */
   async start(): Promise<LiveStatus> {
+    this.started = true;
     this.mounts.start();
     this.udev.start();
     if (!this.listening) {

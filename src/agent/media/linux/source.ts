@@ -14,6 +14,7 @@ import { LinuxLiveWatch, type LinuxLiveOptions } from './live.js';
 import { blockDiskNames, blockNodeFromSysfs, blockSignature, diskSequence, mmcInfoFromSysfs, newDiskFromSysfs, realSysfs, usbIdentityFromSysfs, type SysfsBlockNode, type SysfsReader } from './sysfs.js';
 import { parseUdevProperties, usbIdentityFromUdev } from './udev.js';
 import { blockDeviceFromUdev, transportOf, udevFinished } from './udev-tree.js';
+import { WARM_UP_DISK, WARM_UP_EVENTS, WARM_UP_MOUNT_LINE, WARM_UP_MOUNTINFO, warmUpSysfs } from './warm-up.js';
 
 export interface LinuxSourceOptions {
   run?: CommandRunner;
@@ -162,6 +163,43 @@ export class LinuxMediaSource implements MediaSource {
     const live = this.liveWatch;
     this.liveWatch = null;
     await live?.stop();
+  }
+
+  /**
+   * Lists a made-up USB stick (warm-up.ts) through the live lister once, so that every function
+   * on the path from the kernel's event to a decided medium has run before the first real one
+   * (see warm-up.ts for why). It runs in a throwaway source: its own watch that is never started,
+   * sysfs and the mount table from memory, a command runner that refuses: no device, file or
+   * process of the OS is touched, and this source's state, watchers and callbacks are not either.
+   * Lists the stick as the kernel announced it (pending), once udev described it, and mounted;
+   * returns what was listed, for the caller to warm its own part (the decision) with.
+   */
+  async warmUp(): Promise<Medium[]> {
+    let mountInfo = WARM_UP_MOUNTINFO.unmounted;
+    const refuse: CommandRunner = () => Promise.reject(new Error('the warm-up starts no process'));
+    const dry = new LinuxMediaSource({ run: refuse, sysfs: warmUpSysfs, readMountInfo: () => Promise.resolve(mountInfo), udisks: false, udevRunning: true, settleMs: this.settleMs });
+    const watch = new LinuxLiveWatch({ onChange: () => {}, log: () => {} });
+    dry.liveWatch = watch;
+    const listed: Medium[] = [];
+    try {
+      watch.replay({ udev: WARM_UP_EVENTS.kernel });
+      listed.push(...(await dry.listFromUdev()));
+      watch.replay({ udev: WARM_UP_EVENTS.udev });
+      listed.push(...(await dry.listFromUdev()));
+      mountInfo = WARM_UP_MOUNTINFO.mounted;
+      watch.replay({ mounts: WARM_UP_MOUNT_LINE });
+      const mounted = await dry.listFromUdev();
+      listed.push(...mounted);
+      // What a hold and an unmount check before they act (nothing is opened or run here).
+      for (const medium of mounted) {
+        isSafeDevicePath(medium.handle.disk);
+        for (const point of await dry.mountedPoints(medium)) isSafeMountPoint(point);
+      }
+      step('hold', `/dev/${WARM_UP_DISK}`, null, null);
+    } finally {
+      await dry.unwatch();
+    }
+    return listed;
   }
 
   /** The mount table now: read synchronously from procfs by default (it answers from memory; see realSysfs). */
