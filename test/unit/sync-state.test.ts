@@ -228,6 +228,37 @@ describe('applied policy', () => {
     expect(await readdir(dir)).not.toContain('policy.json');
   });
 
+  it('is verified once while its bytes and the key stay the same; an edit on disk or another key is checked again', async () => {
+    const state = await openState();
+    await state.saveIdentity(identity());
+    await state.saveAppliedPolicy(signedPolicy(7), null);
+    const first = await state.appliedPolicy();
+    // The same bytes: the very same verified value, not a fresh parse (the sync round reads it twice a round).
+    expect(await state.appliedPolicy()).toBe(first);
+    expect(first?.document.version).toBe(7);
+
+    // Rewritten by the agent: a new policy is verified.
+    await state.saveAppliedPolicy(signedPolicy(8), 'W/"8"');
+    const second = await state.appliedPolicy();
+    expect(second).not.toBe(first);
+    expect(second).toMatchObject({ document: { version: 8 }, etag: 'W/"8"' });
+
+    // Edited on disk after it was verified: refused, as on a fresh start.
+    const path = join(dir, 'policy.json');
+    const onDisk = JSON.parse(await readFile(path, 'utf8')) as { signed: SignedPolicy };
+    await writeFile(path, JSON.stringify({ ...onDisk, signed: { ...onDisk.signed, policy: onDisk.signed.policy.replace('"report"', '"kill"') } }));
+    expect(await state.appliedPolicy()).toBeNull();
+    expect(recoveries.map((r) => r.reason)).toEqual([expect.stringContaining('bad-signature')]);
+
+    // The same (genuine) bytes again, but the identity file now pins another key: not trusted.
+    await writeFile(path, JSON.stringify(onDisk));
+    expect(await state.appliedPolicy()).toMatchObject({ document: { version: 8 } });
+    const other = keys();
+    await writeFile(join(dir, 'identity.json'), JSON.stringify({ formatVersion: 1, ...identity({ policyPublicKey: other.pem }) }));
+    expect(await state.appliedPolicy()).toBeNull();
+    expect(recoveries.at(-1)?.reason).toContain('unknown-key');
+  });
+
   it('a policy signed by another key is not applied', async () => {
     const state = await openState();
     await state.saveIdentity(identity());

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -86,6 +86,21 @@ export interface AgentStateOptions {
 
 /** The agent's state directory. Open it with `AgentState.open`. */
 export class AgentState {
+  /**
+   * The identity and policy files as last parsed, by the SHA-256 of their bytes: they are read on
+   * every sync round (several times), and the same bytes parse to the same value, so an unchanged
+   * file is not decoded and schema-checked again. Any change of the bytes (the agent's own write,
+   * an edit on disk) is parsed and checked in full.
+   */
+  private readonly parsed = new Map<StateFile, { digest: string; value: unknown }>();
+  /**
+   * The stored policy as last verified: the parsed file it came from (the same object while its
+   * bytes are unchanged) and the key it was verified with. The same signed text under the same key
+   * verifies the same way, so the Ed25519 check and the policy's schema run once per stored policy,
+   * not on every round.
+   */
+  private verified: { file: unknown; publicKey: string; value: AppliedPolicy } | null = null;
+
   private constructor(
     readonly dir: string,
     private readonly onRecovered: (recovery: StateRecovery) => void,
@@ -101,7 +116,7 @@ export class AgentState {
 
   /** The enrolled identity, or null when not enrolled (or when the file was unusable). */
   async identity(): Promise<AgentIdentity | null> {
-    const loaded = await this.load(FILES.identity, IdentityFile);
+    const loaded = await this.load(FILES.identity, IdentityFile, true);
     if (loaded.status !== 'ok') return null;
     const { formatVersion: _v, ...identity } = loaded.value;
     return identity;
@@ -153,14 +168,20 @@ export class AgentState {
   async appliedPolicy(): Promise<AppliedPolicy | null> {
     const identity = await this.identity();
     if (!identity) return null;
-    const loaded = await this.load(FILES.policy, PolicyFile);
+    const loaded = await this.load(FILES.policy, PolicyFile, true);
     if (loaded.status !== 'ok') return null;
+    const known = this.verified;
+    if (known && known.file === loaded.value && known.publicKey === identity.policyPublicKey) return known.value;
     const verified = verifySignedPolicy(loaded.value.signed, identity.policyPublicKey, null);
     if (!verified.ok) {
+      this.verified = null;
+      this.parsed.delete(FILES.policy);
       await this.moveAside(FILES.policy, `the stored policy failed verification (${verified.refusal}): ${verified.message}`);
       return null;
     }
-    return { document: verified.policy, signed: verified.signed, etag: loaded.value.etag };
+    const value = { document: verified.policy, signed: verified.signed, etag: loaded.value.etag };
+    this.verified = { file: loaded.value, publicKey: identity.policyPublicKey, value };
+    return value;
   }
 
   /** Stores a policy the caller has verified (verifySignedPolicy) and its ETag. */
@@ -168,16 +189,25 @@ export class AgentState {
     await this.writeAtomic(FILES.policy, JSON.stringify(PolicyFile.parse({ formatVersion: 1, signed, etag })));
   }
 
-  private async load<T>(name: StateFile, schema: z.ZodType<T>): Promise<Loaded<T>> {
+  /** Reads and checks one state file; `remember`: keep what it parsed to, by its bytes' digest (see `parsed`). */
+  private async load<T>(name: StateFile, schema: z.ZodType<T>, remember = false): Promise<Loaded<T>> {
     const path = join(this.dir, name);
     let text: string;
+    let digest: string | null = null;
     try {
       const info = await stat(path);
       if (info.size > MAX_STATE_FILE_BYTES) {
         await this.moveAside(name, `larger than ${MAX_STATE_FILE_BYTES} bytes`);
         return { status: 'corrupt' };
       }
-      text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
+      const bytes = await readFile(path);
+      if (remember) {
+        digest = hash('sha256', bytes);
+        const known = this.parsed.get(name);
+        // Only a value that passed the schema is kept: its type is T.
+        if (known && known.digest === digest) return { status: 'ok', value: known.value as T };
+      }
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent' };
       await this.moveAside(name, `unreadable: ${(error as Error).message}`);
@@ -196,6 +226,7 @@ export class AgentState {
       await this.moveAside(name, `unexpected content: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
       return { status: 'corrupt' };
     }
+    if (digest !== null) this.parsed.set(name, { digest, value: parsed.data });
     return { status: 'ok', value: parsed.data };
   }
 
