@@ -2,7 +2,7 @@ import type { SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import compress from '@fastify/compress';
 import { AGENT_LIMITS } from '../shared/protocol/agent-api.js';
-import { installRequestDecompression } from './http/decompress.js';
+import { installJsonBodies } from './http/decompress.js';
 import { installErrorHandling } from './http/errors.js';
 import { loadPolicyKeys } from './policy/current.js';
 import { agentRoutes } from './routes/agent/index.js';
@@ -39,8 +39,10 @@ export async function buildCollectorApp(options: CollectorAppOptions): Promise<F
     return503OnClosing: true,
   });
   installErrorHandling(app);
-  installRequestDecompression(app, bodyLimit);
-  await app.register(compress, { global: true, encodings: ['gzip'], threshold: 1024 });
+  installJsonBodies(app, bodyLimit);
+  // Replies only: request bodies are inflated by installJsonBodies, which stops a gzip bomb at
+  // the body limit; @fastify/compress's own request decompression would inflate them again.
+  await app.register(compress, { global: true, globalDecompression: false, encodings: ['gzip'], threshold: 1024 });
 
   const policyKeys = await loadPolicyKeys(options.store);
   await app.register(agentRoutes, {

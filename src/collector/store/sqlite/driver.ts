@@ -177,6 +177,7 @@ export interface SqliteDriverOptions {
 export class SqliteDriver implements SqlDriver {
   readonly dialect = DIALECT;
   private readonly direct: DirectExecutor;
+  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'noWait' | 'wait', Database.Statement>;
   private closed = false;
 
   private constructor(
@@ -187,6 +188,15 @@ export class SqliteDriver implements SqlDriver {
     private readonly busyTimeoutMs: number,
   ) {
     this.direct = new DirectExecutor(db);
+    // Compiled once: a check-in's transaction runs these five, and compiling them each time
+    // (db.exec, db.pragma) cost as much as some of its statements.
+    this.control = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      noWait: db.prepare('PRAGMA busy_timeout = 0'),
+      wait: db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`),
+    };
   }
 
   /**
@@ -197,6 +207,7 @@ export class SqliteDriver implements SqlDriver {
     const memory = file === ':memory:';
     const key = memory ? `:memory:${Math.random()}` : resolve(file);
     const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new TypeError('busyTimeoutMs must be a whole number of milliseconds');
     let db: Database.Database;
     try {
       if (!memory) ensureFolder(dirname(key));
@@ -259,10 +270,10 @@ export class SqliteDriver implements SqlDriver {
       this.beginImmediate();
       try {
         const result = await body(this.direct);
-        this.db.exec('COMMIT');
+        this.control.commit.run();
         return result;
       } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.inTransaction) this.control.rollback.run();
         throw err;
       }
     });
@@ -270,12 +281,12 @@ export class SqliteDriver implements SqlDriver {
 
   /** BEGIN IMMEDIATE, waiting up to the busy timeout for another process's write lock. */
   private beginImmediate(): void {
-    this.db.pragma('busy_timeout = 0');
+    this.control.noWait.get();
     try {
       const deadline = performance.now() + this.busyTimeoutMs;
       for (let wait = LOCK_PAUSE_FIRST_MS; ; wait = Math.min(wait * 2, LOCK_PAUSE_MAX_MS)) {
         try {
-          this.db.exec('BEGIN IMMEDIATE');
+          this.control.begin.run();
           return;
         } catch (err) {
           if ((err as SqliteError).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw err;
@@ -283,7 +294,7 @@ export class SqliteDriver implements SqlDriver {
         pause(wait);
       }
     } finally {
-      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      this.control.wait.get();
     }
   }
 
