@@ -19,7 +19,7 @@ import { parseWith } from '../src/collector/http/errors.js';
 import { PostgresDriver } from '../src/collector/store/postgres/driver.js';
 import { POSTGRES_BOOTSTRAP, POSTGRES_MIGRATIONS } from '../src/collector/store/postgres/migrations.js';
 import { SqlStore } from '../src/collector/store/sql/sql-store.js';
-import { type InsertOptions, type Row, type SqlDriver, type SqlExecutor, type SqlValue } from '../src/collector/store/sql/driver.js';
+import { type InsertOptions, type InsertSpec, type Row, type SqlDriver, type SqlExecutor, type SqlValue, type TransactionOptions } from '../src/collector/store/sql/driver.js';
 import { SqliteDriver } from '../src/collector/store/sqlite/driver.js';
 import { SQLITE_BOOTSTRAP, SQLITE_MIGRATIONS } from '../src/collector/store/sqlite/migrations.js';
 import type { InventoryUpload as StoreUpload } from '../src/collector/store/index.js';
@@ -156,6 +156,8 @@ class TimedDriver implements SqlDriver {
       exec: (script: string) => target.exec(script),
       insert: <R = Row>(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: InsertOptions) =>
         t.timeAsync(`SQL INSERT INTO ${table} (${rows.length > 1 ? 'many rows' : rows.length === 1 ? 'one row' : 'no rows'})${options?.conflict ? ' ON CONFLICT' : ''}`, () => target.insert<R>(table, columns, rows, options)),
+      insertAll: (inserts: readonly InsertSpec[]) =>
+        t.timeAsync(`SQL INSERT INTO ${inserts.map((i) => `${i.table} (${i.rows.length})`).join(' + ')} (one statement on PostgreSQL)`, () => target.insertAll(inserts)),
       lock: (purpose) => t.timeAsync(`SQL lock ${purpose}`, () => target.lock(purpose)),
     };
   }
@@ -180,11 +182,15 @@ class TimedDriver implements SqlDriver {
     return this.wrap(this.inner).insert<R>(table, columns, rows, options);
   }
 
+  insertAll(inserts: readonly InsertSpec[]) {
+    return this.wrap(this.inner).insertAll(inserts);
+  }
+
   lock(): Promise<void> {
     return Promise.resolve();
   }
 
-  async transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(body: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
     let bodyMs = 0;
     let bodyCpu = 0;
     const t0 = performance.now();
@@ -198,7 +204,7 @@ class TimedDriver implements SqlDriver {
         bodyMs += performance.now() - b0;
         bodyCpu += cpuMsNow() - bc0;
       }
-    });
+    }, options);
     this.timings.add('transaction overhead (BEGIN, COMMIT incl. WAL write / checkpoint, pool)', performance.now() - t0 - bodyMs, cpuMsNow() - c0 - bodyCpu);
     return result;
   }

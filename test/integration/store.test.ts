@@ -327,9 +327,19 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       const fresh = (await backend.create());
       try {
         const other = fresh.open();
-        expect(await other.migrate()).toEqual({ applied: [1, 2], version: 2 });
-        expect(await other.migrate()).toEqual({ applied: [], version: 2 });
+        expect(await other.migrate()).toEqual({ applied: [1, 2, 3], version: 3 });
+        expect(await other.migrate()).toEqual({ applied: [], version: 3 });
         expect(other.backend).toBe(backend.name);
+        if (backend.name === 'postgres') {
+          // Migration 3: room for in-place (HOT) updates of the rows every check-in rewrites.
+          const options = await fresh.driver().all<{ relname: string; reloptions: string[] | null }>(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN ('devices', 'inventory_sections') AND relnamespace = current_schema()::regnamespace ORDER BY relname",
+          );
+          expect(options).toEqual([
+            { relname: 'devices', reloptions: ['fillfactor=80'] },
+            { relname: 'inventory_sections', reloptions: ['fillfactor=70'] },
+          ]);
+        }
       } finally {
         await fresh.dispose();
       }
@@ -374,8 +384,8 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       try {
         const stores = [fresh.open(), fresh.open(), fresh.open()];
         const results = await Promise.all(stores.map((s) => s.migrate()));
-        expect(results.flatMap((r) => r.applied)).toEqual([1, 2]);
-        expect(results.every((r) => r.version === 2)).toBe(true);
+        expect(results.flatMap((r) => r.applied)).toEqual([1, 2, 3]);
+        expect(results.every((r) => r.version === 3)).toBe(true);
         expect(await stores[0]!.listDevices()).toEqual([]);
       } finally {
         await fresh.dispose();
@@ -1197,7 +1207,7 @@ describe('openStore', () => {
       const fromPath = openStore(join(dir, 'a.db'));
       const fromObject = openStore({ sqliteFile: join(dir, 'b.db') });
       expect([fromPath.backend, fromObject.backend]).toEqual(['sqlite', 'sqlite']);
-      expect((await fromPath.migrate()).version).toBe(2);
+      expect((await fromPath.migrate()).version).toBe(3);
       await Promise.all([fromPath.close(), fromObject.close()]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import {
   storableParams,
   storableText,
   type InsertOptions,
+  type InsertSpec,
   type LockPurpose,
   type Row,
   type SqlDialect,
@@ -105,6 +106,12 @@ export function translatePgError(err: unknown): Error {
   return new StoreError('internal', 'database error', { cause: err });
 }
 
+/** One INSERT's text (with `?` placeholders) and its parameters (arrays for unnest). */
+interface InsertStatement {
+  sql: string;
+  params: (SqlValue | SqlValue[])[];
+}
+
 /** Runs statements on a pool (each its own transaction) or on one client inside a transaction. */
 class PgExecutor implements SqlExecutor {
   readonly dialect = DIALECT;
@@ -158,6 +165,35 @@ class PgExecutor implements SqlExecutor {
     options?: InsertOptions,
   ): Promise<R[]> {
     if (rows.length === 0) return [];
+    const returned: R[] = [];
+    for (const statement of await this.insertStatements(table, columns, rows, options)) {
+      returned.push(...((await this.query(statement.sql, statement.params)).rows as R[]));
+    }
+    return returned;
+  }
+
+  async insertAll(inserts: readonly InsertSpec[]): Promise<void> {
+    const statements: InsertStatement[] = [];
+    for (const { table, columns, rows, options } of inserts) {
+      if (rows.length > 0) statements.push(...(await this.insertStatements(table, columns, rows, options)));
+    }
+    if (statements.length === 0) return;
+    if (statements.length === 1) {
+      await this.query(statements[0]!.sql, statements[0]!.params);
+      return;
+    }
+    // Data-modifying statements in WITH all run, once, whether or not the main query reads them.
+    const sql = `WITH ${statements.map((statement, i) => `w${i} AS (${statement.sql})`).join(', ')} SELECT 1`;
+    await this.query(sql, statements.flatMap((statement) => statement.params));
+  }
+
+  /** The statement(s) inserting `rows` (not empty): one, unless a VALUES list has to be split. */
+  private async insertStatements(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly SqlValue[])[],
+    options?: InsertOptions,
+  ): Promise<InsertStatement[]> {
     const names = columns.map(assertIdentifier).join(', ');
     const tail = insertTail(options);
     const types = rows.length > 1 ? await this.columnTypes(table) : null;
@@ -165,17 +201,15 @@ class PgExecutor implements SqlExecutor {
       // Many rows go as one array per column: one short statement whatever the row count,
       // instead of a VALUES list with thousands of parameters to parse and plan.
       const arrays = columns.map((_, i) => storableParams(rows.map((row) => row[i] ?? null)));
-      const sql = `INSERT INTO ${assertIdentifier(table)} (${names}) SELECT * FROM unnest(${columns.map((c) => `?::${types.get(c)}[]`).join(', ')})${tail}`;
-      return (await this.query(sql, arrays)).rows as R[];
+      return [{ sql: `INSERT INTO ${assertIdentifier(table)} (${names}) SELECT * FROM unnest(${columns.map((c) => `?::${types.get(c)}[]`).join(', ')})${tail}`, params: arrays }];
     }
     const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-    const returned: R[] = [];
+    const statements: InsertStatement[] = [];
     for (let start = 0; start < rows.length; start += perStatement) {
       const chunk = rows.slice(start, start + perStatement);
-      const sql = `INSERT INTO ${assertIdentifier(table)} (${names}) VALUES ${chunk.map(() => placeholders(columns.length)).join(', ')}${tail}`;
-      returned.push(...(await this.all<R>(sql, chunk.flat())));
+      statements.push({ sql: `INSERT INTO ${assertIdentifier(table)} (${names}) VALUES ${chunk.map(() => placeholders(columns.length)).join(', ')}${tail}`, params: chunk.flat() });
     }
-    return returned;
+    return statements;
   }
 
   /** The SQL type of each column of a table in the current schema (cached per driver). */
@@ -263,6 +297,10 @@ export class PostgresDriver implements SqlDriver {
 
   async insert<R = Row>(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: InsertOptions): Promise<R[]> {
     return this.open().insert<R>(table, columns, rows, options);
+  }
+
+  async insertAll(inserts: readonly InsertSpec[]): Promise<void> {
+    return this.open().insertAll(inserts);
   }
 
   async lock(): Promise<void> {}

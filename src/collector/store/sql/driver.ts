@@ -43,8 +43,21 @@ export interface SqlExecutor {
     rows: readonly (readonly SqlValue[])[],
     options?: InsertOptions,
   ): Promise<R[]>;
+  /**
+   * Several inserts, in order, returning nothing: on PostgreSQL one statement (writable CTEs), so
+   * one round trip instead of one per table. Inside a transaction only (one fails, none stays).
+   */
+  insertAll(inserts: readonly InsertSpec[]): Promise<void>;
   /** Holds a lock for `purpose` until the transaction ends (a no-op outside one, and on SQLite). */
   lock(purpose: LockPurpose): Promise<void>;
+}
+
+/** One insert of insertAll (RETURNING is not available there). */
+export interface InsertSpec {
+  table: string;
+  columns: readonly string[];
+  rows: readonly (readonly SqlValue[])[];
+  options?: Omit<InsertOptions, 'returning'>;
 }
 
 export interface TransactionOptions {

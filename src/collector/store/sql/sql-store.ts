@@ -729,7 +729,7 @@ export class SqlStore implements Store {
           }
         }
       }
-      // Every changed section in one statement (one round trip on PostgreSQL, not one per section).
+      // Every changed section in one row list (not one statement per section).
       const sectionRows: SqlValue[][] = [];
       for (const [name, next] of incoming) {
         const row = current.get(name);
@@ -745,14 +745,16 @@ export class SqlStore implements Store {
         result.applied.push(name);
         result.hashes[name] = next.hash;
       }
-      await tx.insert('inventory_sections', ['device_id', 'section', 'hash', 'data', 'updated_at'], sectionRows, {
-        conflict: { columns: ['device_id', 'section'], update: ['hash', 'data', 'updated_at'] },
-      });
-      await tx.insert(
-        'inventory_changes',
-        CHANGE_COLUMNS,
-        changes.map((change) => changeValues(deviceId, now, change)),
-      );
+      // The changed sections and their history in one statement (one round trip on PostgreSQL).
+      await tx.insertAll([
+        {
+          table: 'inventory_sections',
+          columns: ['device_id', 'section', 'hash', 'data', 'updated_at'],
+          rows: sectionRows,
+          options: { conflict: { columns: ['device_id', 'section'], update: ['hash', 'data', 'updated_at'] } },
+        },
+        { table: 'inventory_changes', columns: CHANGE_COLUMNS, rows: changes.map((change) => changeValues(deviceId, now, change)) },
+      ]);
       result.changes = changes.length;
       return result;
     }, { resendable: true });

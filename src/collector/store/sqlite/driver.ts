@@ -10,6 +10,7 @@ import {
   placeholders,
   storableParams,
   type InsertOptions,
+  type InsertSpec,
   type Row,
   type SqlDialect,
   type SqlDriver,
@@ -155,6 +156,11 @@ class DirectExecutor implements SqlExecutor {
     return returned;
   }
 
+  async insertAll(inserts: readonly InsertSpec[]): Promise<void> {
+    // In process: a statement costs no round trip, so one after the other.
+    for (const { table, columns, rows, options } of inserts) await this.insert(table, columns, rows, options);
+  }
+
   async lock(): Promise<void> {
     // BEGIN IMMEDIATE already holds the database's only write lock.
   }
@@ -257,6 +263,10 @@ export class SqliteDriver implements SqlDriver {
 
   insert<R = Row>(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], options?: InsertOptions): Promise<R[]> {
     return this.queued(() => this.direct.insert<R>(table, columns, rows, options));
+  }
+
+  insertAll(inserts: readonly InsertSpec[]): Promise<void> {
+    return this.queued(() => this.direct.insertAll(inserts));
   }
 
   async lock(): Promise<void> {}

@@ -175,4 +175,11 @@ CREATE TABLE audit_log (
 ALTER TABLE software_items ADD COLUMN item_hash TEXT;
 `,
   },
+  {
+    version: 3,
+    name: 'room in device and section pages for in-place updates',
+    // PostgreSQL's version sets a fill factor; SQLite has none (a B-tree page is rewritten in
+    // place whatever its fill). Kept as a step so that both back ends count the same versions.
+    sql: `-- nothing to do on SQLite`,
+  },
 ];
