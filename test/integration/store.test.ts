@@ -513,7 +513,8 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       );
       expect(again).toEqual({ deviceId, reenrolled: true });
       expect(await store.authenticateDevice(deviceId, first.keyHash)).toBeNull();
-      const device = await store.authenticateDevice(deviceId, sha('new key'));
+      expect(await store.authenticateDevice(deviceId, sha('new key'))).toEqual({ id: deviceId });
+      const device = await store.getDevice(deviceId);
       expect(device).toMatchObject({ id: deviceId, hostname: 'SOUMU-PC014-NEW', reenrolledAt: clock.iso(), softwareCount: 1, eventCount: 1 });
       // What was known and not contradicted is kept.
       expect(device?.fingerprint).toEqual({ systemUuid: first.fingerprint.systemUuid, serial: first.fingerprint.serial, primaryMac: first.fingerprint.primaryMac });

@@ -6,6 +6,7 @@ import type {
   ApprovalRequest,
   AuditEntry,
   AuditFilter,
+  AuthenticatedDevice,
   Device,
   DeviceEnrollment,
   EnrollmentResult,
@@ -66,7 +67,7 @@ export interface Store {
   /** Enrolls a machine: the device with a matching fingerprint gets the new key hash and keeps its id and history; otherwise a new device. */
   enrollDevice(enrollment: DeviceEnrollment): Promise<EnrollmentResult>;
   /** The device when this key hash is its current one (constant-time comparison), else null. */
-  authenticateDevice(deviceId: string, keyHash: string): Promise<Device | null>;
+  authenticateDevice(deviceId: string, keyHash: string): Promise<AuthenticatedDevice | null>;
   /** Records that the device was seen now (never moves last-seen backwards); NotFoundError for an unknown device. */
   touchDevice(deviceId: string): Promise<void>;
   /** Every device with its software and event counts, by hostname. */

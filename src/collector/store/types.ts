@@ -62,6 +62,11 @@ export interface EnrollmentResult {
   reenrolled: boolean;
 }
 
+/** Who an agent's credentials belong to (all an agent route needs; a full Device costs a wider row). */
+export interface AuthenticatedDevice {
+  id: string;
+}
+
 export interface Device {
   id: string;
   hostname: string;

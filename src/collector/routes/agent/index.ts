@@ -18,7 +18,7 @@ import { HttpError, parseWith } from '../../http/errors.js';
 import { WindowLimiter } from '../../http/rate-limit.js';
 import { currentPolicy, toSignedPolicy } from '../../policy/current.js';
 import type { PolicyKeyPair } from '../../policy/signing.js';
-import { ConflictError, type ApprovalRequest, type Device, type InventoryUpload as StoreUpload, type Store } from '../../store/index.js';
+import { ConflictError, type ApprovalRequest, type AuthenticatedDevice, type InventoryUpload as StoreUpload, type Store } from '../../store/index.js';
 
 /** What an approval request records as its requester when the agent could not tell the OS user. */
 const UNKNOWN_OS_USER = '(unknown)';
@@ -36,7 +36,7 @@ export interface AgentRoutesOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated agent's device (agent routes only). */
-    device?: Device;
+    device?: AuthenticatedDevice;
   }
 }
 
@@ -69,7 +69,7 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     }
     request.device = device;
   };
-  const deviceOf = (request: FastifyRequest): Device => {
+  const deviceOf = (request: FastifyRequest): AuthenticatedDevice => {
     if (!request.device) throw new HttpError(401, 'unknown_agent', 'Not authenticated.', { reenroll: true });
     return request.device;
   };

@@ -23,6 +23,7 @@ import {
   type ApprovalStatus,
   type AuditEntry,
   type AuditFilter,
+  type AuthenticatedDevice,
   type Device,
   type DeviceEnrollment,
   type EnrollmentResult,
@@ -610,11 +611,12 @@ export class SqlStore implements Store {
     });
   }
 
-  async authenticateDevice(deviceId: string, keyHash: string): Promise<Device | null> {
+  async authenticateDevice(deviceId: string, keyHash: string): Promise<AuthenticatedDevice | null> {
     if (!isUuid(deviceId) || !isSha256Hex(keyHash)) return null;
-    const row = await this.db.one<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`, [deviceId]);
+    // Every agent request runs this: the key column only, not the device's whole row.
+    const row = await this.db.one<{ key_hash: string }>('SELECT key_hash FROM devices WHERE id = ?', [deviceId]);
     if (!row || !sameSecret(row.key_hash, keyHash)) return null;
-    return toDevice(row);
+    return { id: deviceId };
   }
 
   async touchDevice(deviceId: string): Promise<void> {
