@@ -1081,8 +1081,7 @@ async function applySoftware(tx: SqlExecutor, deviceId: string, storedHash: stri
     return [{ kind: 'section.added', section: 'software', newHash: next.hash }];
   }
   if (next.kind === 'delta' && next.base !== storedHash) return 'refused';
-  const rows = await tx.all<{ item_id: string; item_hash: string | null }>('SELECT item_id, item_hash FROM software_items WHERE device_id = ?', [deviceId]);
-  const hashes = new Map(rows.map((row) => [row.item_id, row.item_hash]));
+  const hashes = await storedItemHashes(tx, deviceId);
   let upsert: SoftwareItem[];
   let upsertHashes: string[];
   let remove: string[];
@@ -1095,7 +1094,7 @@ async function applySoftware(tx: SqlExecutor, deviceId: string, storedHash: stri
       upsertHashes.push(next.itemHashes[i]!);
     });
     const listed = new Set(next.items.map((item) => item.id));
-    remove = rows.filter((row) => !listed.has(row.item_id)).map((row) => row.item_id);
+    remove = [...hashes.keys()].filter((id) => !listed.has(id));
   } else {
     ({ upsert, upsertHashes, remove } = next);
   }
@@ -1122,6 +1121,21 @@ async function applySoftware(tx: SqlExecutor, deviceId: string, storedHash: stri
   await writeSoftware(tx, deviceId, upsert, upsertHashes, now, 'upsert');
   await tx.run('UPDATE devices SET software_count = ? WHERE id = ?', [hashes.size, deviceId]);
   return softwareChanges(diff);
+}
+
+/**
+ * Item id → item hash (null: stored before item hashes existed) of a device's software. On
+ * SQLite the database folds the rows into one JSON array: a device has hundreds of items, and
+ * one value costs better-sqlite3 far less than as many row objects (0.34 → 0.22 ms for 300).
+ * Not on PostgreSQL: there json_agg saved the client 0.06 ms and cost the server 0.27 ms more.
+ */
+async function storedItemHashes(tx: SqlExecutor, deviceId: string): Promise<Map<string, string | null>> {
+  if (tx.dialect.name === 'postgres') {
+    const rows = await tx.all<{ item_id: string; item_hash: string | null }>('SELECT item_id, item_hash FROM software_items WHERE device_id = ?', [deviceId]);
+    return new Map(rows.map((row) => [row.item_id, row.item_hash]));
+  }
+  const row = await tx.one<{ pairs: string }>('SELECT json_group_array(json_array(item_id, item_hash)) AS pairs FROM software_items WHERE device_id = ?', [deviceId]);
+  return new Map(row ? (JSON.parse(row.pairs) as [string, string | null][]) : []);
 }
 
 /** Writes software rows with their item hashes: new rows only ('insert'), or new and replaced ones ('upsert', keeping first_seen_at). */
