@@ -134,6 +134,19 @@ function runQueueWaitMs(pid: number): number | null {
   return total;
 }
 
+/** Busy and total jiffies of all CPUs of the machine, from /proc/stat (idle and iowait are not busy). */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((sum, v) => sum + v, 0);
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/** This process's CPU (the load generator's own), ms. */
+function ownCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
 /** CPU ms of every `postgres` process on the machine (server-wide: other users of it count too). */
 function postgresCpuMs(): number {
   let total = 0;
@@ -225,6 +238,10 @@ export interface PhaseResult {
   collectorCpuMsPerRequest: number | null;
   /** Time the collector's event loop thread was ready to run but waited for a CPU (shared machine). */
   collectorRunQueueWaitMs: number | null;
+  /** The load generator's own CPU per request: it shares the machine's cores with the collector. */
+  loadGeneratorCpuMsPerRequest: number;
+  /** How busy the machine's CPUs were over the phase, % of all cores (everything on it counts). */
+  machineBusyPct: number;
   postgresCpuMs?: number;
   byKind?: Record<string, { requests: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
 }
@@ -249,6 +266,8 @@ async function runPhase(spec: PhaseSpec, count: number, options: Options, agent:
   const cpuBefore = options.collectorPid ? processCpuMs(options.collectorPid) : null;
   const waitBefore = options.collectorPid ? runQueueWaitMs(options.collectorPid) : null;
   const pgBefore = options.dbCpu ? postgresCpuMs() : 0;
+  const ownBefore = ownCpuMs();
+  const machineBefore = machineTicks();
   const started = performance.now();
   let lastReport = started;
 
@@ -300,6 +319,8 @@ async function runPhase(spec: PhaseSpec, count: number, options: Options, agent:
   const wallMs = performance.now() - started;
   const cpuAfter = options.collectorPid ? processCpuMs(options.collectorPid) : null;
   const waitAfter = options.collectorPid ? runQueueWaitMs(options.collectorPid) : null;
+  const ownMs = ownCpuMs() - ownBefore;
+  const machineAfter = machineTicks();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   const collectorCpuMs = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
   const result: PhaseResult = {
@@ -319,6 +340,8 @@ async function runPhase(spec: PhaseSpec, count: number, options: Options, agent:
     collectorCpuMs: collectorCpuMs === null ? null : round(collectorCpuMs, 0),
     collectorCpuMsPerRequest: collectorCpuMs === null ? null : round(collectorCpuMs / count, 2),
     collectorRunQueueWaitMs: waitBefore !== null && waitAfter !== null ? round(waitAfter - waitBefore, 0) : null,
+    loadGeneratorCpuMsPerRequest: round(ownMs / count, 2),
+    machineBusyPct: round((100 * (machineAfter.busy - machineBefore.busy)) / Math.max(1, machineAfter.total - machineBefore.total), 0),
   };
   if (options.dbCpu) result.postgresCpuMs = round(postgresCpuMs() - pgBefore, 0);
   if (spec.kindOf) {

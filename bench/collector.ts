@@ -280,7 +280,7 @@ function markdown(results: BackendRun[]): string {
   const phaseRows = results.flatMap(({ result: r }) =>
     (Object.entries(r.phases) as [string, PhaseResult][]).map(
       ([name, p]) =>
-        `| ${r.backend} | ${name} | ${p.requests} | ${p.wallMs} | ${p.perSec} | ${p.p50Ms} / ${p.p95Ms} / ${p.p99Ms} / ${p.maxMs} | ${p.collectorCpuMsPerRequest ?? '—'}${p.postgresCpuMs !== undefined ? ` (+ PostgreSQL ${round(p.postgresCpuMs / p.requests, 2)})` : ''} | ${p.collectorRunQueueWaitMs ?? '—'} | ${ceiling(p)} | ${round(p.sentBytesAvg / 1024, 1)} KiB (${round(p.rawBytesAvg / 1024, 1)} KiB JSON) |`,
+        `| ${r.backend} | ${name} | ${p.requests} | ${p.wallMs} | ${p.perSec} | ${p.p50Ms} / ${p.p95Ms} / ${p.p99Ms} / ${p.maxMs} | ${p.collectorCpuMsPerRequest ?? '—'}${p.postgresCpuMs !== undefined ? ` (+ PostgreSQL ${round(p.postgresCpuMs / p.requests, 2)})` : ''} | ${p.collectorRunQueueWaitMs ?? '—'} | ${p.loadGeneratorCpuMsPerRequest} | ${p.machineBusyPct} % | ${ceiling(p)} | ${round(p.sentBytesAvg / 1024, 1)} KiB (${round(p.rawBytesAvg / 1024, 1)} KiB JSON) |`,
     ),
   );
   const loads = results.map((r) => `${r.result.backend} ${r.loadAverage}`).join(', ');
@@ -313,10 +313,10 @@ ${rows.join('\n')}
 | goal (SQLite, 10,000 agents) | | ≥ ${GOALS.fullInventoriesPerSec} | ≥ ${GOALS.deltaCheckinsPerSec} | ≥ ${GOALS.eventsPerSec} | p95 ≤ ${GOALS.p95Ms} | | | 0 |
 | goal (PostgreSQL) | | ≥ ${GOALS.fullInventoriesPerSec / POSTGRES_FACTOR} | ≥ ${GOALS.deltaCheckinsPerSec / POSTGRES_FACTOR} | ≥ ${GOALS.eventsPerSec / POSTGRES_FACTOR} | p95 ≤ ${GOALS.p95Ms * POSTGRES_FACTOR} | | | 0 |
 
-Per phase (collector CPU per request from /proc/<pid>/stat of the primary and its workers, all threads; PostgreSQL's is every \`postgres\` process of the machine):
+Per phase (collector CPU per request from /proc/<pid>/stat of the primary and its workers, all threads; PostgreSQL's is every \`postgres\` process of the machine; the load generator's is its own process's; "machine busy" is from /proc/stat, everything on the machine):
 
-| back end | phase | requests | wall ms | per s (enrolments, inventories, check-ins, events) | p50 / p95 / p99 / max ms | collector CPU ms per request | collector waited for a CPU, ms | ceiling per s (one core) | body sent |
-|---|---|---|---|---|---|---|---|---|---|
+| back end | phase | requests | wall ms | per s (enrolments, inventories, check-ins, events) | p50 / p95 / p99 / max ms | collector CPU ms per request | collector waited for a CPU, ms | load generator CPU ms per request | machine busy (both cores) | ceiling per s (one core) | body sent |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${phaseRows.join('\n')}
 
 Delta check-ins by kind (same closed loop): ${byKind}.
