@@ -858,6 +858,24 @@ describe.each([sqlite, postgres])('the $name store', (backend) => {
       expect(await store.getSectionHashes(deviceId)).toEqual({});
     });
 
+    it("apply an agent's upload only under the device's current key, writing nothing otherwise", async () => {
+      const keyHash = sha('agent key');
+      const deviceId = (await store.enrollDevice(enrollment({ keyHash }))).deviceId;
+      const seen = (await store.getDevice(deviceId))?.lastSeenAt ?? null;
+      clock.advance(HOUR);
+      for (const wrong of [sha('another key'), keyHash.toUpperCase(), 'not a hash', '']) {
+        await expect(store.applyInventory(deviceId, { os: section(os('PC')) }, { keyHash: wrong })).rejects.toBeInstanceOf(NotFoundError);
+      }
+      await expect(store.applyInventory(randomUUID(), { os: section(os('PC')) }, { keyHash })).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.getSectionHashes(deviceId)).toEqual({});
+      expect((await store.getDevice(deviceId))?.lastSeenAt ?? null).toBe(seen);
+      expect(await store.listChanges(deviceId)).toEqual([]);
+      const upload = { os: section(os('PC')) };
+      expect((await store.applyInventory(deviceId, upload, { keyHash })).applied).toEqual(['os']);
+      expect(await store.getSectionHashes(deviceId)).toEqual({ os: upload.os.hash });
+      expect((await store.getDevice(deviceId))?.lastSeenAt).toBe(clock.iso());
+    });
+
     it('pages through the change history, newest first', async () => {
       const deviceId = await enroll();
       let items: SoftwareItem[] = [];

@@ -87,8 +87,10 @@ export interface Store {
    * Volatile sections (processes) are ignored. Records that the device was seen now (as
    * touchDevice, in the same commit). Concurrent calls for one device are serialised
    * so that history is neither lost nor duplicated. NotFoundError for an unknown device.
+   * With `keyHash` (an agent's upload), the device's current key hash must be that one, checked
+   * in the statement that marks it seen: otherwise NotFoundError too, and nothing is written.
    */
-  applyInventory(deviceId: string, upload: InventoryUpload): Promise<InventoryApplyResult>;
+  applyInventory(deviceId: string, upload: InventoryUpload, options?: { keyHash?: string }): Promise<InventoryApplyResult>;
   /** The device's change history, newest first. */
   listChanges(deviceId: string, options?: ListChangesOptions): Promise<InventoryChange[]>;
 

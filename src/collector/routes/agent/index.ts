@@ -18,7 +18,7 @@ import { HttpError, parseWith } from '../../http/errors.js';
 import { WindowLimiter } from '../../http/rate-limit.js';
 import { currentPolicy, toSignedPolicy } from '../../policy/current.js';
 import type { PolicyKeyPair } from '../../policy/signing.js';
-import { ConflictError, type ApprovalRequest, type AuthenticatedDevice, type InventoryUpload as StoreUpload, type Store } from '../../store/index.js';
+import { ConflictError, NotFoundError, type ApprovalRequest, type InventoryApplyResult, type AuthenticatedDevice, type InventoryUpload as StoreUpload, type Store } from '../../store/index.js';
 
 /** What an approval request records as its requester when the agent could not tell the OS user. */
 const UNKNOWN_OS_USER = '(unknown)';
@@ -59,15 +59,26 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     }
   };
 
+  const unknownAgent = (request: FastifyRequest) => {
+    failures.hit(request.ip);
+    return new HttpError(401, 'unknown_agent', 'Unknown agent or wrong key: enrol again.', { reenroll: true });
+  };
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     refuseIfBlocked(request, reply);
     const credentials = parseAgentAuthorization(request.headers.authorization);
     const device = credentials ? await store.authenticateDevice(credentials.agentId, hashSecret(credentials.agentKey)) : null;
-    if (!device) {
-      failures.hit(request.ip);
-      throw new HttpError(401, 'unknown_agent', 'Unknown agent or wrong key: enrol again.', { reenroll: true });
-    }
+    if (!device) throw unknownAgent(request);
     request.device = device;
+  };
+  // The inventory route's key is checked by the store, in the statement that marks the device
+  // seen (one database round trip less per check-in); here only the header's form and the
+  // failure limit. A malformed body from an unknown agent is therefore answered 400, not 401:
+  // the schema it learns about is public.
+  const credentialsOf = (request: FastifyRequest, reply: FastifyReply) => {
+    refuseIfBlocked(request, reply);
+    const credentials = parseAgentAuthorization(request.headers.authorization);
+    if (!credentials) throw unknownAgent(request);
+    return credentials;
   };
   const deviceOf = (request: FastifyRequest): AuthenticatedDevice => {
     if (!request.device) throw new HttpError(401, 'unknown_agent', 'Not authenticated.', { reenroll: true });
@@ -97,8 +108,8 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     return { agentId: result.deviceId, agentKey, reenrolled: result.reenrolled, policyPublicKey: policyKeys.publicKeyPem };
   });
 
-  app.post(AGENT_ROUTES.inventory, { preHandler: authenticate }, async (request): Promise<InventoryUploadResponse> => {
-    const device = deviceOf(request);
+  app.post(AGENT_ROUTES.inventory, async (request, reply): Promise<InventoryUploadResponse> => {
+    const credentials = credentialsOf(request, reply);
     const body = parseWith(InventoryUpload, request.body);
     // The sections as they arrived: what the agent hashed, in its key order (see checkSectionHash).
     const wire = (request.body as { sections: Record<string, unknown> }).sections;
@@ -118,8 +129,14 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
       const quick = hashSoftwareItemsQuick(sent);
       upload.software = { hash: body.hashes.software, delta: { ...body.softwareDelta, upsertHashes: quick.itemHashes }, clean: quick.clean };
     }
-    const applied = await store.applyInventory(device.id, upload as StoreUpload);
-    if (applied.refused.length > 0) request.log.info({ deviceId: device.id, refused: applied.refused }, 'a software change did not apply: asking for the whole list');
+    let applied: InventoryApplyResult;
+    try {
+      applied = await store.applyInventory(credentials.agentId, upload as StoreUpload, { keyHash: hashSecret(credentials.agentKey) });
+    } catch (error) {
+      if (error instanceof NotFoundError) throw unknownAgent(request);
+      throw error;
+    }
+    if (applied.refused.length > 0) request.log.info({ deviceId: credentials.agentId, refused: applied.refused }, 'a software change did not apply: asking for the whole list');
     const resend = SECTION_NAMES.filter((name) => {
       const claimed = body.hashes[name];
       return claimed !== undefined && !SECTIONS[name].volatile && applied.hashes[name] !== claimed;

@@ -666,7 +666,9 @@ export class SqlStore implements Store {
     return inventory;
   }
 
-  async applyInventory(deviceId: string, upload: InventoryUpload): Promise<InventoryApplyResult> {
+  async applyInventory(deviceId: string, upload: InventoryUpload, options: { keyHash?: string } = {}): Promise<InventoryApplyResult> {
+    const { keyHash } = options;
+    if (keyHash !== undefined && !isSha256Hex(keyHash)) throw new NotFoundError('device');
     const incoming: [SectionName, SectionState][] = [];
     const ignored: SectionName[] = [];
     let software: SoftwareIncoming | null = null;
@@ -692,9 +694,12 @@ export class SqlStore implements Store {
       // UPDATE also takes the device row lock, which serialises uploads of one device across
       // collector processes (the second one diffs against what the first stored), and tells
       // whether the device exists.
+      // With the agent's key hash, the same statement is its authentication (one round trip less
+      // than reading the key first). The hash of a random ≥128-bit key is compared, so an equality
+      // test leaks nothing usable about the key.
       const device = await tx.one(
-        'UPDATE devices SET last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ? THEN ? ELSE last_seen_at END WHERE id = ? RETURNING id',
-        [now, now, isUuid(deviceId) ? deviceId : ''],
+        `UPDATE devices SET last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ? THEN ? ELSE last_seen_at END WHERE id = ?${keyHash === undefined ? '' : ' AND key_hash = ?'} RETURNING id`,
+        [now, now, isUuid(deviceId) ? deviceId : '', ...(keyHash === undefined ? [] : [keyHash])],
       );
       if (!device) throw new NotFoundError('device');
       const result: InventoryApplyResult = { applied: [], unchanged: [], ignored: [...ignored], refused: [], changes: 0, hashes: {} };
