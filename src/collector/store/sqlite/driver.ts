@@ -29,9 +29,14 @@ const BUSY_TIMEOUT_MS = 5_000;
 // ms between tries, but an agent's check-in holds the lock for about 0.2 ms: with `serve
 // --workers 2`, a worker that found the lock taken slept five times longer than the lock was
 // held, and two workers wrote fewer check-ins per second than one. So BEGIN IMMEDIATE is tried
-// with no busy handler and retried here after short pauses that grow from 50 µs to 1 ms.
-const LOCK_PAUSE_FIRST_MS = 0.05;
-const LOCK_PAUSE_MAX_MS = 1;
+// with no busy handler and retried by the driver: between tries the process's event loop turns
+// (other agents' requests are read, parsed and checked meanwhile), and every few turns it sleeps
+// 50 µs, so that waiting does not spin a core the lock's holder may need. A long hold (a
+// migration, a big import) is waited for in 1 ms sleeps after the first 20 ms.
+const LOCK_YIELDS_PER_PAUSE = 4;
+const LOCK_PAUSE_MS = 0.05;
+const LOCK_LONG_WAIT_MS = 20;
+const LOCK_LONG_PAUSE_MS = 1;
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** Blocks this thread for `ms` (fractions allowed), as SQLite's busy handler would. */
@@ -277,7 +282,7 @@ export class SqliteDriver implements SqlDriver {
     return this.queued(async () => {
       // IMMEDIATE takes the write lock now, so that a read-then-write transaction cannot be
       // overtaken by another process between its read and its write.
-      this.beginImmediate();
+      await this.beginImmediate();
       try {
         const result = await body(this.direct);
         this.control.commit.run();
@@ -289,19 +294,26 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
-  /** BEGIN IMMEDIATE, waiting up to the busy timeout for another process's write lock. */
-  private beginImmediate(): void {
+  /**
+   * BEGIN IMMEDIATE, waiting up to the busy timeout for another process's write lock (see
+   * LOCK_YIELDS_PER_PAUSE). The file's queue is held meanwhile: no other statement of this
+   * process runs on the connection while its busy timeout is 0.
+   */
+  private async beginImmediate(): Promise<void> {
     this.control.noWait.get();
     try {
-      const deadline = performance.now() + this.busyTimeoutMs;
-      for (let wait = LOCK_PAUSE_FIRST_MS; ; wait = Math.min(wait * 2, LOCK_PAUSE_MAX_MS)) {
+      const started = performance.now();
+      const deadline = started + this.busyTimeoutMs;
+      for (let attempt = 1; ; attempt += 1) {
         try {
           this.control.begin.run();
           return;
         } catch (err) {
           if ((err as SqliteError).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw err;
         }
-        pause(wait);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (performance.now() - started > LOCK_LONG_WAIT_MS) pause(LOCK_LONG_PAUSE_MS);
+        else if (attempt % LOCK_YIELDS_PER_PAUSE === 0) pause(LOCK_PAUSE_MS);
       }
     } finally {
       this.control.wait.get();
