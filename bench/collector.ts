@@ -1,11 +1,12 @@
 // Fleet benchmark of the collector: `npm run bench:collector [-- --agents N | --quick]
-// [--backend sqlite|postgres|both] [--concurrency C] [--workers W] [--cpu-prof] [--no-record] [--keep-cache] [--keep]`.
+// [--backend sqlite|postgres|both] [--concurrency C] [--workers W] [--runs R] [--cpu-prof] [--no-record] [--keep-cache] [--keep]`.
 // Per back end: a fresh SQLite folder or PostgreSQL schema, the compiled collector as its own
 // process (`node dist/src/collector/cli.js serve --trust-proxy --log-level warn`), and the load
 // generator as another process (bench/collector-load.ts: N agents enrol, send a full inventory
 // of ≈300 software items, a delta check-in and a batch of 50 events each, C requests in flight).
-// Prints one JSON line per back end and records the figures in BENCHMARKS.md (only when every
-// request succeeded).
+// Runs each back end R times (default 3, taking turns), prints one JSON line per back end with the
+// median of each figure over the runs (every run's line goes to stderr), and records the medians
+// and every run in BENCHMARKS.md (only when every request succeeded).
 // Where the time goes: `--cpu-prof` profiles the collector process and prints a summary
 // (bench/collector-profile.ts); `npx tsx bench/collector-steps.ts` times each step of a request
 // (parsing, validation, hashing, every SQL statement, COMMIT) in process on both back ends.
@@ -40,11 +41,14 @@ const agents = Number(valueOf('--agents') ?? (flag('--quick') ? 500 : 10_000));
 const concurrency = Number(valueOf('--concurrency') ?? 16);
 // Collector processes per back end (`serve --workers N`): one per core by default, as deployed.
 const workers = Number(valueOf('--workers') ?? 2);
+// Runs per back end, interleaved (sqlite, postgres, sqlite, …): the machine is shared and its speed
+// drifts, so the table gives each figure's median over the runs, and every run's figures below it.
+const runs = Number(valueOf('--runs') ?? 3);
 const backendArg = valueOf('--backend') ?? 'both';
 const backends: Backend[] = backendArg === 'both' ? ['sqlite', 'postgres'] : [backendArg as Backend];
 const cpuProfile = flag('--cpu-prof');
-if (!Number.isInteger(agents) || agents <= 0 || !Number.isInteger(concurrency) || concurrency <= 0 || !Number.isInteger(workers) || workers <= 0 || backends.some((b) => b !== 'sqlite' && b !== 'postgres')) {
-  throw new Error('usage: bench/collector.ts [--agents N | --quick] [--backend sqlite|postgres|both] [--concurrency C] [--workers W] [--cpu-prof] [--no-record] [--keep-cache] [--keep]');
+if (!Number.isInteger(agents) || agents <= 0 || !Number.isInteger(concurrency) || concurrency <= 0 || !Number.isInteger(workers) || workers <= 0 || !Number.isInteger(runs) || runs <= 0 || backends.some((b) => b !== 'sqlite' && b !== 'postgres')) {
+  throw new Error('usage: bench/collector.ts [--agents N | --quick] [--backend sqlite|postgres|both] [--concurrency C] [--workers W] [--runs R] [--cpu-prof] [--no-record] [--keep-cache] [--keep]');
 }
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -270,22 +274,60 @@ function ceiling(p: PhaseResult): string {
   return p.collectorCpuMs ? String(Math.round((p.units * 1000) / p.collectorCpuMs)) : '—';
 }
 
-function markdown(results: BackendRun[]): string {
+/** The median of some numbers (the mean of the middle two for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : round((sorted[middle - 1]! + sorted[middle]!) / 2, 1);
+}
+
+/** One back end's runs and, per headline figure, their median (peak RSS: the largest; errors: all). */
+interface BackendRuns {
+  median: BackendResult & { runs: number };
+  runs: BackendRun[];
+}
+
+function combine(group: BackendRun[]): BackendRuns {
+  const results = group.map((run) => run.result);
+  const of = (pick: (r: BackendResult) => number) => median(results.map(pick));
+  return {
+    median: {
+      ...results[results.length - 1]!,
+      fullInventoriesPerSec: of((r) => r.fullInventoriesPerSec),
+      deltaCheckinsPerSec: of((r) => r.deltaCheckinsPerSec),
+      eventsPerSec: of((r) => r.eventsPerSec),
+      p50Ms: of((r) => r.p50Ms),
+      p95Ms: of((r) => r.p95Ms),
+      p99Ms: of((r) => r.p99Ms),
+      collectorPeakRssMb: Math.max(...results.map((r) => r.collectorPeakRssMb)),
+      dbBytes: of((r) => r.dbBytes),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+      runs: results.length,
+    },
+    runs: group,
+  };
+}
+
+function markdown(groups: BackendRuns[]): string {
   const m = machine();
-  const first = results[0]!.load;
-  const rows = results.map(({ result: r }) => {
+  const first = groups[0]!.runs[0]!.load;
+  const spread = (pick: (r: BackendResult) => number, group: BackendRuns) => group.runs.map((run) => pick(run.result)).join(', ');
+  const rows = groups.map(({ median: r }) => {
     const g = goalsFor(r.backend);
     return `| ${r.backend} | ${r.agents.toLocaleString('en')} | ${r.fullInventoriesPerSec} ${mark(r.fullInventoriesPerSec >= g.fullInventoriesPerSec)} | ${r.deltaCheckinsPerSec} ${mark(r.deltaCheckinsPerSec >= g.deltaCheckinsPerSec)} | ${r.eventsPerSec} ${mark(r.eventsPerSec >= g.eventsPerSec)} | ${r.p50Ms} / ${r.p95Ms} ${mark(r.p95Ms <= g.p95Ms)} / ${r.p99Ms} | ${r.collectorPeakRssMb} | ${round(r.dbBytes / 2 ** 20, 1)} MiB | ${r.errors} |`;
   });
-  const phaseRows = results.flatMap(({ result: r }) =>
+  const phaseRows = groups.flatMap((group) => group.runs.flatMap(({ result: r }, runIndex) =>
     (Object.entries(r.phases) as [string, PhaseResult][]).map(
       ([name, p]) =>
-        `| ${r.backend} | ${name} | ${p.requests} | ${p.wallMs} | ${p.perSec} | ${p.p50Ms} / ${p.p95Ms} / ${p.p99Ms} / ${p.maxMs} | ${p.collectorCpuMsPerRequest ?? '—'}${p.postgresCpuMs !== undefined ? ` (+ PostgreSQL ${round(p.postgresCpuMs / p.requests, 2)})` : ''} | ${p.collectorRunQueueWaitMs ?? '—'} | ${p.loadGeneratorCpuMsPerRequest} | ${p.machineBusyPct} % | ${ceiling(p)} | ${round(p.sentBytesAvg / 1024, 1)} KiB (${round(p.rawBytesAvg / 1024, 1)} KiB JSON) |`,
+        `| ${r.backend} | ${runIndex + 1} | ${name} | ${p.requests} | ${p.wallMs} | ${p.perSec} | ${p.p50Ms} / ${p.p95Ms} / ${p.p99Ms} / ${p.maxMs} | ${p.collectorCpuMsPerRequest ?? '—'}${p.postgresCpuMs !== undefined ? ` (+ PostgreSQL ${round(p.postgresCpuMs / p.requests, 2)})` : ''} | ${p.collectorRunQueueWaitMs ?? '—'} | ${p.loadGeneratorCpuMsPerRequest} | ${p.machineBusyPct} % | ${ceiling(p)} | ${round(p.sentBytesAvg / 1024, 1)} KiB (${round(p.rawBytesAvg / 1024, 1)} KiB JSON) |`,
     ),
-  );
-  const loads = results.map((r) => `${r.result.backend} ${r.loadAverage}`).join(', ');
-  const byKind = results
-    .map(({ result: r }) => {
+  ));
+  const loads = groups.map((group) => `${group.median.backend} ${group.runs.map((run) => run.loadAverage).join(', ')}`).join('; ');
+  const spreads = groups
+    .map((group) => `${group.median.backend}: full inventories/s ${spread((r) => r.fullInventoriesPerSec, group)}; delta check-ins/s ${spread((r) => r.deltaCheckinsPerSec, group)}; events/s ${spread((r) => r.eventsPerSec, group)}; p95 ms ${spread((r) => r.p95Ms, group)}`)
+    .join(' — ');
+  const byKind = groups
+    .map(({ median: r }) => {
       const kinds = r.phases.deltaCheckin.byKind ?? {};
       return `${r.backend}: ${Object.entries(kinds).map(([kind, k]) => `${kind} ${k.requests} requests, p50 / p95 ${k.p50Ms} / ${k.p95Ms} ms`).join('; ')}`;
     })
@@ -302,8 +344,9 @@ ${first.prep.softwareItemsMin}–${first.prep.softwareItemsMax}, and every hardw
 agent sends it), one delta check-in (every hash plus one changed section: posture for
 ${Math.round((1 - first.prep.deltaSoftwareShare) * 100)}%, one software update — sent as the agent sends it, a change of that one item — for ${Math.round(first.prep.deltaSoftwareShare * 100)}%) and one batch
 of ${first.eventsPerBatch} events. Latencies are over every request of the three check-in phases; with a closed
-loop they include queueing (≈ requests in flight ÷ throughput). These machines are shared: the
-1-minute load average when each back end started was ${loads} (2 cores), so wall-clock rates are
+loop they include queueing (≈ requests in flight ÷ throughput). Each back end ran ${groups[0]!.runs.length} time(s), the back ends
+taking turns; the table gives each figure's **median over the runs** (peak RSS: the largest). These machines are shared: the
+1-minute load average when each run started was ${loads} (2 cores), so wall-clock rates are
 lower bounds; "ceiling" is what one core sustains by the collector's own CPU time per request
 (every process and thread of it; PostgreSQL's CPU not included).
 
@@ -313,15 +356,17 @@ ${rows.join('\n')}
 | goal (SQLite, 10,000 agents) | | ≥ ${GOALS.fullInventoriesPerSec} | ≥ ${GOALS.deltaCheckinsPerSec} | ≥ ${GOALS.eventsPerSec} | p95 ≤ ${GOALS.p95Ms} | | | 0 |
 | goal (PostgreSQL) | | ≥ ${GOALS.fullInventoriesPerSec / POSTGRES_FACTOR} | ≥ ${GOALS.deltaCheckinsPerSec / POSTGRES_FACTOR} | ≥ ${GOALS.eventsPerSec / POSTGRES_FACTOR} | p95 ≤ ${GOALS.p95Ms * POSTGRES_FACTOR} | | | 0 |
 
+Every run, in order: ${spreads}.
+
 Per phase (collector CPU per request from /proc/<pid>/stat of the primary and its workers, all threads; PostgreSQL's is every \`postgres\` process of the machine; the load generator's is its own process's; "machine busy" is from /proc/stat, everything on the machine):
 
-| back end | phase | requests | wall ms | per s (enrolments, inventories, check-ins, events) | p50 / p95 / p99 / max ms | collector CPU ms per request | collector waited for a CPU, ms | load generator CPU ms per request | machine busy (both cores) | ceiling per s (one core) | body sent |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| back end | run | phase | requests | wall ms | per s (enrolments, inventories, check-ins, events) | p50 / p95 / p99 / max ms | collector CPU ms per request | collector waited for a CPU, ms | load generator CPU ms per request | machine busy (both cores) | ceiling per s (one core) | body sent |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${phaseRows.join('\n')}
 
-Delta check-ins by kind (same closed loop): ${byKind}.
+Delta check-ins by kind (same closed loop, the last run): ${byKind}.
 
-Raw: ${results.map(({ result }) => `\`${JSON.stringify(result)}\``).join('\n')}`;
+Raw (every run): ${groups.flatMap((group) => group.runs.map(({ result }) => `\`${JSON.stringify(result)}\``)).join('\n')}`;
 }
 
 async function main(): Promise<void> {
@@ -333,12 +378,13 @@ async function main(): Promise<void> {
     // not stop a benchmark of the collector, but say so.
     log('WARNING: tsc reported errors (above); measuring what it emitted');
   }
-  const results: BackendRun[] = [];
+  const byBackend = new Map<Backend, BackendRun[]>(backends.map((backend) => [backend, []]));
   let failed = false;
-  for (const backend of backends) {
+  for (let round_ = 1; round_ <= runs; round_ += 1) for (const backend of backends) {
+    if (runs > 1) log(`run ${round_} of ${runs}: ${backend}`);
     const run = await runBackend(backend);
     const { result, load, profile } = run;
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (runs > 1) process.stderr.write(`${JSON.stringify({ run: round_, ...result })}\n`);
     if (result.errors > 0) {
       failed = true;
       process.stderr.write(`\n!!! ${backend}: ${result.errors} requests FAILED (non-2xx or an answer the protocol does not promise). First ones:\n`);
@@ -346,14 +392,17 @@ async function main(): Promise<void> {
       process.stderr.write('\n');
     }
     if (profile) process.stderr.write(`\n${backend}: collector CPU profile\n${profile}\n`);
-    results.push(run);
+    byBackend.get(backend)!.push(run);
   }
+  // One JSON line per back end on stdout: the medians over the runs.
+  const groups = backends.map((backend) => combine(byBackend.get(backend)!));
+  for (const group of groups) process.stdout.write(`${JSON.stringify(group.median)}\n`);
   if (!flag('--keep-cache')) rmSync(cacheFile, { force: true });
   if (failed) {
     process.stderr.write('!!! some requests failed: BENCHMARKS.md was not updated\n');
     process.exitCode = 1;
   } else if (!flag('--no-record')) {
-    recordInBenchmarksMd('collector', markdown(results));
+    recordInBenchmarksMd('collector', markdown(groups));
   }
 }
 
