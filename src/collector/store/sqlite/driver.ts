@@ -24,6 +24,7 @@ const DIALECT: SqlDialect = { name: 'sqlite', forUpdate: '' };
 // How long a statement waits for another process's write lock (`mamori-collector migrate` while
 // `serve` runs) before failing with SQLITE_BUSY.
 const BUSY_TIMEOUT_MS = 5_000;
+const STATEMENT_CACHE_LIMIT = 512;
 
 // Waiting for the write lock at BEGIN IMMEDIATE. SQLite's own busy handler sleeps 1, 2, 5, 10 …
 // ms between tries, but an agent's check-in holds the lock for about 0.2 ms: with `serve
@@ -43,7 +44,6 @@ const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 function pause(ms: number): void {
   Atomics.wait(pauseCell, 0, 0, ms);
 }
-const STATEMENT_CACHE_LIMIT = 512;
 
 // better-sqlite3 is synchronous, but the store is written with awaits between statements: two
 // store operations could interleave on one connection, and two connections to one file in one
