@@ -11,28 +11,15 @@ import { LinuxLiveWatch } from '../../src/agent/media/linux/live.js';
 import { parseLsblkJson } from '../../src/agent/media/linux/lsblk.js';
 import { parseMountInfo, readOnlyByMountPoint } from '../../src/agent/media/linux/mountinfo.js';
 import { LinuxMediaSource } from '../../src/agent/media/linux/source.js';
-import { blockDiskNames, blockNodeFromSysfs, newDiskFromSysfs, usbDeviceDirOf, usbIdentityFromSysfs, type SysfsReader } from '../../src/agent/media/linux/sysfs.js';
+import { blockDiskNames, blockNodeFromSysfs, newDiskFromSysfs, usbDeviceDirOf, usbIdentityFromSysfs } from '../../src/agent/media/linux/sysfs.js';
 import { parseUdevProperties, usbIdentityFromUdev } from '../../src/agent/media/linux/udev.js';
 import { blockDeviceFromUdev, transportOf, udevFinished } from '../../src/agent/media/linux/udev-tree.js';
 import { LineSplitter, parseUevents, UeventParser, type Uevent } from '../../src/agent/media/linux/uevent.js';
 import { MediumIdentity } from '../../src/shared/media/identity.js';
+import { MONITOR_BANNER, monitorBlocks, qemu, recordedSysfs, tailOf, until } from '../helpers/media-linux.js';
 
-const QEMU = new URL('../fixtures/media/linux-qemu/', import.meta.url);
 const LINUX = new URL('../fixtures/media/linux/', import.meta.url);
-const qemu = (name: string) => readFileSync(new URL(name, QEMU), 'utf8');
 const linux = (name: string) => readFileSync(new URL(name, LINUX), 'utf8');
-
-/** A SysfsReader replaying what the agent's own reader read in the guest (record-fixtures.ts). */
-function recordedSysfs(stick: string): SysfsReader {
-  const rec = JSON.parse(qemu(`${stick}/sysfs-tree.json`)) as Record<string, string | string[] | { error: string }>;
-  const answer = <T>(key: string): Promise<T> => {
-    const value = rec[key];
-    if (value === undefined) return Promise.reject(new Error(`not recorded: ${key}`));
-    if (typeof value === 'object' && !Array.isArray(value)) return Promise.reject(Object.assign(new Error(value.error), { code: value.error }));
-    return Promise.resolve(value as T);
-  };
-  return { realpath: (p) => answer(`realpath ${p}`), readFile: (p) => answer(p), readdir: (p) => answer(`readdir ${p}`) };
-}
 
 const STICKS = ['stick-partitioned', 'stick-superfloppy-no-serial'] as const;
 
@@ -286,17 +273,6 @@ describe('the live watchers (real processes)', () => {
     dirs.push(d);
     return d;
   };
-  const until = async (check: () => boolean, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > end) throw new Error('timed out waiting');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  const tailOf = (file: string) => ({ file: 'tail', args: ['-n', '+1', '-F', file] });
-  const BANNER = 'monitor will print the received events for:\nUDEV - the event which udev sends out after rule processing\nKERNEL - the kernel uevent\n\n';
-  /** The recorded monitor text as blocks (one event each, with its blank line). */
-  const blocks = (stick: string) => qemu(`${stick}/udev-monitor-block.txt`).split(/\n\n/).filter((b) => /^(KERNEL|UDEV)/.test(b)).map((b) => `${b}\n\n`);
 
   it('a command that dies is restarted with a growing pause; a missing one is not retried', async () => {
     const lines: string[] = [];
@@ -331,12 +307,12 @@ describe('the live watchers (real processes)', () => {
     const dir = tempDir();
     const udevFile = join(dir, 'udev.txt');
     const mountFile = join(dir, 'mounts.txt');
-    writeFileSync(udevFile, BANNER);
+    writeFileSync(udevFile, MONITOR_BANNER);
     writeFileSync(mountFile, '');
     const changes: string[] = [];
     const live = new LinuxLiveWatch({ onChange: (c) => changes.push(c), log: () => {}, udevadm: tailOf(udevFile), findmnt: tailOf(mountFile), minRestartMs: 20 });
     expect(await live.start()).toEqual({ devices: true, mounts: true });
-    const events = blocks('stick-partitioned');
+    const events = monitorBlocks('stick-partitioned');
     appendFileSync(udevFile, events[0]!);
     await until(() => live.table.has('sda'));
     expect(changes).toContain('device-added');
@@ -361,7 +337,7 @@ describe('the live watchers (real processes)', () => {
     const dir = tempDir();
     const udevFile = join(dir, 'udev.txt');
     const mountFile = join(dir, 'mounts.txt');
-    writeFileSync(udevFile, BANNER);
+    writeFileSync(udevFile, MONITOR_BANNER);
     writeFileSync(mountFile, '');
     const calls: string[] = [];
     const run: CommandRunner = async (file, args) => {
@@ -375,7 +351,7 @@ describe('the live watchers (real processes)', () => {
     });
     let notified = 0;
     expect(await source.watch(() => notified++)).toEqual({ devices: true, mounts: true });
-    const events = blocks('stick-partitioned');
+    const events = monitorBlocks('stick-partitioned');
     // The kernel's add of the disk and its partition.
     appendFileSync(udevFile, events[0]! + events[1]!);
     await until(() => notified >= 2);
@@ -392,7 +368,7 @@ describe('the live watchers (real processes)', () => {
     await source.unwatch();
 
     // udev never answers for this plug-in: after the bounded wait it is listed all the same, and the source wakes the watcher for it.
-    writeFileSync(udevFile, BANNER);
+    writeFileSync(udevFile, MONITOR_BANNER);
     const slow = new LinuxMediaSource({ run, sysfs: recordedSysfs('stick-partitioned'), readMountInfo: async () => '', udisks: false, udevRunning: true, settleMs: 150, live: { udevadm: tailOf(udevFile), findmnt: tailOf(mountFile), log: () => {} } });
     let woken = 0;
     await slow.watch(() => woken++);
@@ -408,7 +384,7 @@ describe('the live watchers (real processes)', () => {
   it('a disk that was there before the monitor started is described by udevadm info once', async () => {
     const dir = tempDir();
     const udevFile = join(dir, 'udev.txt');
-    writeFileSync(udevFile, BANNER);
+    writeFileSync(udevFile, MONITOR_BANNER);
     const calls: string[] = [];
     const run: CommandRunner = async (file, args) => {
       calls.push([file, ...args].join(' '));

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,11 +6,11 @@ import type { CommandRunner } from '../../src/agent/collectors/exec.js';
 import type { AgentLog } from '../../src/agent/log.js';
 import { LinuxLiveWatch } from '../../src/agent/media/linux/live.js';
 import { LinuxMediaSource } from '../../src/agent/media/linux/source.js';
-import type { SysfsReader } from '../../src/agent/media/linux/sysfs.js';
 import { WARM_UP_EVENTS, WARM_UP_SERIAL } from '../../src/agent/media/linux/warm-up.js';
 import { MediaService } from '../../src/agent/media/service.js';
 import type { ServiceContext } from '../../src/agent/services.js';
 import { DEFAULT_POLICY } from '../../src/shared/policy.js';
+import { MONITOR_BANNER, monitorBlocks, qemu, recordedSysfs, tailOf, until } from '../helpers/media-linux.js';
 
 /**
  * The warm-up at start (MediaService.warmUp → LinuxMediaSource.warmUp) runs the decision path on
@@ -19,9 +19,6 @@ import { DEFAULT_POLICY } from '../../src/shared/policy.js';
  * sysfs or mount table, no notification to the watcher, nothing held, and what the source lists
  * afterwards is what it listed before.
  */
-
-const QEMU = new URL('../fixtures/media/linux-qemu/', import.meta.url);
-const qemu = (name: string) => readFileSync(new URL(name, QEMU), 'utf8');
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -32,37 +29,12 @@ const tempDir = () => {
   dirs.push(d);
   return d;
 };
-const until = async (check: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-// The live watchers as real processes: `tail -F` stands in for udevadm monitor and findmnt --poll.
-const tailOf = (file: string) => ({ file: 'tail', args: ['-n', '+1', '-F', file] });
-const BANNER = 'monitor will print the received events for:\nUDEV - the event which udev sends out after rule processing\nKERNEL - the kernel uevent\n\n';
-const blocks = (stick: string) => qemu(`${stick}/udev-monitor-block.txt`).split(/\n\n/).filter((b) => /^(KERNEL|UDEV)/.test(b)).map((b) => `${b}\n\n`);
-
-/** The recorded guest's sysfs (as in media-linux-live.test.ts), counting every read. */
-function countingSysfs(stick: string, reads: string[]): SysfsReader {
-  const rec = JSON.parse(qemu(`${stick}/sysfs-tree.json`)) as Record<string, string | string[] | { error: string }>;
-  const answer = <T>(key: string): Promise<T> => {
-    reads.push(key);
-    const value = rec[key];
-    if (value === undefined) return Promise.reject(new Error(`not recorded: ${key}`));
-    if (typeof value === 'object' && !Array.isArray(value)) return Promise.reject(Object.assign(new Error(value.error), { code: value.error }));
-    return Promise.resolve(value as T);
-  };
-  return { realpath: (p) => answer(`realpath ${p}`), readFile: (p) => answer(p), readdir: (p) => answer(`readdir ${p}`) };
-}
-
 describe('warm-up of the decision path', () => {
   it('lists a made-up stick through the live lister, and touches nothing of the source or the OS', async () => {
     const dir = tempDir();
     const udevFile = join(dir, 'udev.txt');
     const mountFile = join(dir, 'mounts.txt');
-    writeFileSync(udevFile, BANNER);
+    writeFileSync(udevFile, MONITOR_BANNER);
     writeFileSync(mountFile, '');
     const commands: string[] = [];
     const run: CommandRunner = async (file, args) => {
@@ -72,13 +44,13 @@ describe('warm-up of the decision path', () => {
     const reads: string[] = [];
     let mountReads = 0;
     const source = new LinuxMediaSource({
-      run, sysfs: countingSysfs('stick-partitioned', reads), readMountInfo: async () => (mountReads++, qemu('stick-partitioned/mountinfo.txt')), udisks: false, udevRunning: true,
+      run, sysfs: recordedSysfs('stick-partitioned', reads), readMountInfo: async () => (mountReads++, qemu('stick-partitioned/mountinfo.txt')), udisks: false, udevRunning: true,
       live: { udevadm: tailOf(udevFile), findmnt: tailOf(mountFile), log: () => {} },
     });
     let notified = 0;
     expect(await source.watch(() => notified++)).toEqual({ devices: true, mounts: true });
     // A real stick is plugged in and described (recorded in the guest).
-    appendFileSync(udevFile, blocks('stick-partitioned').slice(0, 6).join(''));
+    appendFileSync(udevFile, monitorBlocks('stick-partitioned').slice(0, 6).join(''));
     await until(() => notified >= 6);
     const before = await source.list();
     expect(before.map((m) => [m.instance, m.pending ?? false, m.identity.volumes[0]?.label])).toEqual([['sda#2', false, 'E2ESTICK']]);
@@ -104,7 +76,7 @@ describe('warm-up of the decision path', () => {
     expect(await source.list()).toEqual(before);
     // The live watchers still run and still report the real stick's events (its unplug).
     expect(source.live()).toEqual({ devices: true, mounts: true });
-    appendFileSync(udevFile, blocks('stick-partitioned').slice(6).join(''));
+    appendFileSync(udevFile, monitorBlocks('stick-partitioned').slice(6).join(''));
     await until(() => notified >= notifiedBefore + 4);
     await source.unwatch();
   });
@@ -112,7 +84,7 @@ describe('warm-up of the decision path', () => {
   it('a replay never reaches a watch that was started (its table stays the OS\'s)', async () => {
     const dir = tempDir();
     const file = join(dir, 'udev.txt');
-    writeFileSync(file, BANNER);
+    writeFileSync(file, MONITOR_BANNER);
     const changes: string[] = [];
     const live = new LinuxLiveWatch({ onChange: (c) => changes.push(c), log: () => {}, udevadm: tailOf(file), findmnt: tailOf(join(dir, 'mounts.txt')) });
     await live.start();
@@ -160,7 +132,7 @@ describe('warm-up of the decision path', () => {
       hostname: () => 'SOUMU-PC01',
       agentId: async () => '0c5b7f6e-2a8e-4b9b-9d3e-0f0e2f1f3a44',
     };
-    const source = new LinuxMediaSource({ run, sysfs: countingSysfs('stick-partitioned', []), readMountInfo: async () => '', udisks: false, udevRunning: false, live: { log: () => {} } });
+    const source = new LinuxMediaSource({ run, sysfs: recordedSysfs('stick-partitioned', []), readMountInfo: async () => '', udisks: false, udevRunning: false, live: { log: () => {} } });
     const service = new MediaService({ source, usbEvents: null, recheckMs: 3_600_000, watch: { pollMs: 3_600_000, listWithoutSignatureMs: 3_600_000 } });
     await service.applyPolicy({ ...DEFAULT_POLICY, version: 2, issuedAt: new Date().toISOString(), media: { mode: 'block', registered: [] } });
     await service.start(ctx);
