@@ -21,31 +21,6 @@ const PART_DEVPATH = `${DISK_DEVPATH}/${PART}`;
 const DISKSEQ = '999999';
 export const WARM_UP_SERIAL = 'MAMORI-WARM-UP-0001';
 
-const kernelDisk = `KERNEL[1.000000] add      ${DISK_DEVPATH} (block)
-ACTION=add
-DEVPATH=${DISK_DEVPATH}
-SUBSYSTEM=block
-DEVNAME=/dev/${WARM_UP_DISK}
-DEVTYPE=disk
-DISKSEQ=${DISKSEQ}
-SEQNUM=1
-MAJOR=8
-MINOR=240
-`;
-
-const kernelPartition = `KERNEL[1.000100] add      ${PART_DEVPATH} (block)
-ACTION=add
-DEVPATH=${PART_DEVPATH}
-SUBSYSTEM=block
-DEVNAME=/dev/${PART}
-DEVTYPE=partition
-DISKSEQ=${DISKSEQ}
-PARTN=1
-SEQNUM=2
-MAJOR=8
-MINOR=241
-`;
-
 const usbProperties = `ID_BUS=usb
 ID_MODEL=Warm_Up
 ID_MODEL_ENC=Warm\\x20Up\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20
@@ -70,32 +45,31 @@ ID_USB_INTERFACES=:080650:
 ID_USB_DRIVER=usb-storage
 `;
 
-const udevDisk = `UDEV  [1.200000] add      ${DISK_DEVPATH} (block)
+/** One block event as udevadm monitor prints it: the kernel's, or udev's with its properties. */
+function uevent(from: 'KERNEL' | 'UDEV', at: string, node: { devpath: string; name: string; type: 'disk' | 'partition'; seq: number; minor: number }, properties = ''): string {
+  const partition = node.type === 'partition' ? 'PARTN=1\n' : '';
+  const initialized = from === 'UDEV' ? `USEC_INITIALIZED=${Math.round(Number(at) * 1e6)}\n` : '';
+  return `${from.padEnd(6)}[${at}] add      ${node.devpath} (block)
 ACTION=add
-DEVPATH=${DISK_DEVPATH}
+DEVPATH=${node.devpath}
 SUBSYSTEM=block
-DEVNAME=/dev/${WARM_UP_DISK}
-DEVTYPE=disk
+DEVNAME=/dev/${node.name}
+DEVTYPE=${node.type}
 DISKSEQ=${DISKSEQ}
-SEQNUM=1
-USEC_INITIALIZED=1200000
-${usbProperties}ID_PART_TABLE_UUID=0a0b0c0d
-ID_PART_TABLE_TYPE=dos
-MAJOR=8
-MINOR=240
+${partition}SEQNUM=${node.seq}
+${initialized}${properties}MAJOR=8
+MINOR=${node.minor}
 `;
+}
 
-const udevPartition = `UDEV  [1.300000] add      ${PART_DEVPATH} (block)
-ACTION=add
-DEVPATH=${PART_DEVPATH}
-SUBSYSTEM=block
-DEVNAME=/dev/${PART}
-DEVTYPE=partition
-DISKSEQ=${DISKSEQ}
-PARTN=1
-SEQNUM=2
-USEC_INITIALIZED=1300000
-${usbProperties}ID_FS_LABEL=WARM_UP
+const DISK_NODE = { devpath: DISK_DEVPATH, name: WARM_UP_DISK, type: 'disk', seq: 1, minor: 240 } as const;
+const PART_NODE = { devpath: PART_DEVPATH, name: PART, type: 'partition', seq: 2, minor: 241 } as const;
+const kernelDisk = uevent('KERNEL', '1.000000', DISK_NODE);
+const kernelPartition = uevent('KERNEL', '1.000100', PART_NODE);
+const udevDisk = uevent('UDEV', '1.200000', DISK_NODE, `${usbProperties}ID_PART_TABLE_UUID=0a0b0c0d
+ID_PART_TABLE_TYPE=dos
+`);
+const udevPartition = uevent('UDEV', '1.300000', PART_NODE, `${usbProperties}ID_FS_LABEL=WARM_UP
 ID_FS_LABEL_ENC=WARM_UP
 ID_FS_UUID=0A0B-0C0D
 ID_FS_UUID_ENC=0A0B-0C0D
@@ -104,9 +78,7 @@ ID_FS_TYPE=vfat
 ID_FS_USAGE=filesystem
 ID_PART_ENTRY_TYPE=0xc
 ID_PART_ENTRY_NUMBER=1
-MAJOR=8
-MINOR=241
-`;
+`);
 
 /** udevadm monitor's output for the stick: the kernel's adds (decided here), then udev's (described in full). */
 export const WARM_UP_EVENTS = { kernel: `${kernelDisk}\n${kernelPartition}\n`, udev: `${udevDisk}\n${udevPartition}\n` };
