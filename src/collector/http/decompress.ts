@@ -21,19 +21,18 @@ export function installJsonBodies(app: FastifyInstance, limitBytes: number): voi
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limitBytes }, (request, body, done) => {
     const parse = (text: string) => parseJson(request, text, done);
     const encoding = encodingOf(request);
-    if (encoding === 'identity') return parse((body as Buffer).toString('utf8'));
+    if (encoding === 'identity') return parse(body.toString('utf8'));
     if (encoding !== 'gzip') return done(new HttpError(415, 'unsupported_encoding', 'Only gzip request bodies are accepted.'), undefined);
-    const compressed = body as Buffer;
-    if (compressed.length <= INLINE_BELOW_BYTES) {
+    if (body.length <= INLINE_BELOW_BYTES) {
       let inflated: Buffer;
       try {
-        inflated = gunzipSync(compressed, { maxOutputLength: limitBytes });
+        inflated = gunzipSync(body, { maxOutputLength: limitBytes });
       } catch (error) {
         return done(inflateError(error), undefined);
       }
       return parse(inflated.toString('utf8'));
     }
-    gunzip(compressed, { maxOutputLength: limitBytes }, (error, inflated) => {
+    gunzip(body, { maxOutputLength: limitBytes }, (error, inflated) => {
       if (error) done(inflateError(error), undefined);
       else parse(inflated.toString('utf8'));
     });
