@@ -102,12 +102,15 @@ describe('serve --workers 2 on SQLite', () => {
     const [victim, survivor] = workerPids(collector.pid);
     expect(survivor).toBeDefined();
     process.kill(victim!, 'SIGKILL');
-    // A keep-alive connection that the dead worker held is reset (an agent retries); new ones are served.
+    // A keep-alive connection that the dead worker held is reset (an agent retries); new ones are
+    // served. A connection the primary handed to the worker as it died may never be answered: the
+    // agent's client times out and retries, so a request here gives up after 5 s too (without it
+    // this test once hung to its 60 s limit in a full, loaded run).
     let resets = 0;
     let served = 0;
     while (served < 10 && resets < 3) {
       try {
-        if ((await fetch(`${collector.url}/healthz`)).ok) served += 1;
+        if ((await fetch(`${collector.url}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok) served += 1;
       } catch {
         resets += 1;
       }
