@@ -3,15 +3,16 @@ import { AgentEvent, type EventType } from '../shared/events.js';
 import { canonicalOrder } from '../shared/canonical.js';
 import { SECTIONS, SECTION_NAMES, softwareChange, type InventoryDocument, type SectionHashes, type SectionName, type SoftwareItem } from '../shared/inventory/index.js';
 import { DEFAULT_POLICY, type PolicyDocument } from '../shared/policy.js';
-import { InventoryUpload, type SoftwareDelta, type ApprovalRequestView, type CreateApprovalRequest, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
+import { t } from '../shared/i18n/index.js';
+import { CreateApprovalRequest, InventoryUpload, type SoftwareDelta, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
 import { currentPlatform } from './collectors/platform.js';
 import type { AgentConfig } from './config/managed.js';
 import { uuidv7 } from './ids.js';
 import type { AgentLog } from './log.js';
-import type { AgentService, ServiceContext } from './services.js';
+import type { AgentService, ApprovalFiling, ServiceContext } from './services.js';
 import { loggingUserInterface, type UserInterface } from './ui.js';
 import { hostname as osHostname } from 'node:os';
-import { FULL_INVENTORY_KEY, eventItem, inventoryItem, type Outbox, type OutboxItem } from './outbox/index.js';
+import { FULL_INVENTORY_KEY, eventItem, inventoryItem, requestItem, type Outbox, type OutboxItem } from './outbox/index.js';
 import { verifySignedPolicy } from './policy/verify.js';
 import { Backoff } from './sync/backoff.js';
 import type { AgentCredentials, CollectorClient } from './sync/client.js';
@@ -47,6 +48,8 @@ export interface RoundReport {
   eventsDelivered: number;
   eventsRejected: number;
   inventoriesDelivered: number;
+  /** Approval requests (申請) that had waited in the outbox and reached the collector this round. */
+  requestsDelivered: number;
   /** Items dropped because the collector refuses them for good (logged); the round is then not "delivered". */
   dropped: number;
   policy: 'updated' | 'current' | 'refused' | 'not-checked';
@@ -65,6 +68,14 @@ const SMALL_SOFTWARE_CHANGE = 16;
 /** A wall-clock jump this much longer than the sleep means the PC was asleep. */
 const RESUME_SLACK_MS = 2 * 60_000;
 
+/**
+ * Whether the collector refused a request itself (malformed, or not this device's), so that
+ * sending it again cannot help; anything else (unreachable, busy, an enrolment to sort out) can.
+ */
+function refusedForGood(failure: SyncFailure): boolean {
+  return failure.kind === 'bad-request' || failure.kind === 'forbidden';
+}
+
 /** A round report for logs: the failure reduced to its kind and message. */
 export function summarizeRound(report: RoundReport): Record<string, unknown> {
   return { ...report, failure: report.failure ? { kind: report.failure.kind, message: report.failure.message } : null };
@@ -80,6 +91,7 @@ export class Agent {
   /** Set by a (re-)enrolment: the collector holds nothing for this agent id, so send a full inventory. */
   private inventoryWanted = false;
   private readonly random: () => number;
+  private ui: UserInterface | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.random = options.random ?? Math.random;
@@ -92,16 +104,35 @@ export class Agent {
     return event;
   }
 
-  /** Files an approval request (申請) with the collector now, enrolling first if needed. */
-  async requestApproval(request: CreateApprovalRequest): Promise<SyncResult<ApprovalRequestView>> {
+  /**
+   * Files an approval request (申請) with the collector now, enrolling first if needed. When the
+   * collector cannot be reached (or cannot take it now), the request is kept in the durable outbox
+   * and sent by a later round: a person who asked must not have to ask again because the PC was
+   * offline.
+   */
+  async requestApproval(request: CreateApprovalRequest): Promise<ApprovalFiling> {
     const enrolled = await this.ensureEnrolled();
-    if (!enrolled.ok) return enrolled;
-    return this.authed((auth) => this.options.client.createRequest(auth, request));
+    const result = enrolled.ok ? await this.authed((auth) => this.options.client.createRequest(auth, request)) : enrolled;
+    if (result.ok) return { status: 'sent', view: result.value };
+    if (refusedForGood(result.failure)) return { status: 'refused', failure: result.failure };
+    try {
+      await this.options.outbox.enqueue(requestItem(request));
+    } catch (error) {
+      // The outbox is full of security items (offline for a very long time): it cannot be kept either.
+      this.options.log.error('approval request could neither be sent nor kept', { requestId: request.id, failure: result.failure.kind, error: error instanceof Error ? error.message : String(error) });
+      return { status: 'refused', failure: result.failure };
+    }
+    this.options.log.info('approval request kept until the collector can be reached', { requestId: request.id, failure: result.failure.kind, message: result.failure.message });
+    return { status: 'queued', failure: result.failure };
+  }
+
+  private userInterface(): UserInterface {
+    return (this.ui ??= this.options.ui ?? loggingUserInterface((line) => this.options.log.info('ui', line), 'ja'));
   }
 
   /** What the agent's features are handed. */
   serviceContext(): ServiceContext {
-    const ui = this.options.ui ?? loggingUserInterface((line) => this.options.log.info('ui', line), 'ja');
+    const ui = this.userInterface();
     return {
       record: (type, payload, occurredAt) => this.record(type, payload, occurredAt),
       requestApproval: (request) => this.requestApproval(request),
@@ -166,6 +197,7 @@ export class Agent {
       eventsDelivered: 0,
       eventsRejected: 0,
       inventoriesDelivered: 0,
+      requestsDelivered: 0,
       dropped: 0,
       policy: 'not-checked',
       pending: 0,
@@ -231,7 +263,7 @@ export class Agent {
         // A local fault (disk full, outbox refused): log it and try again later.
         log.error('sync round failed', { error: error instanceof Error ? error.message : String(error) });
         report = {
-          enrolment: 'failed', inventory: 'not-collected', eventsDelivered: 0, eventsRejected: 0, inventoriesDelivered: 0,
+          enrolment: 'failed', inventory: 'not-collected', eventsDelivered: 0, eventsRejected: 0, inventoriesDelivered: 0, requestsDelivered: 0,
           dropped: 0, policy: 'not-checked', pending: this.options.outbox.size().count, delivered: false,
           failure: { kind: 'network', reason: 'aborted', code: null, message: error instanceof Error ? error.message : String(error) },
         };
@@ -325,12 +357,19 @@ export class Agent {
     return call(enrolled.value);
   }
 
-  /** Delivers queued items oldest first (security events first); stops at the first failure and returns it. */
+  /**
+   * Delivers queued items oldest first (security items first, approval requests before events);
+   * stops at the first failure and returns it.
+   */
   private async deliverOutbox(report: RoundReport): Promise<SyncFailure | null> {
     const { outbox, log } = this.options;
     for (let batch = 0; batch < MAX_BATCHES_PER_ROUND; batch++) {
       const items = await outbox.peek(PEEK_ITEMS, PEEK_BYTES);
       if (items.length === 0) return null;
+      for (const item of items.filter((i) => i.kind === 'request')) {
+        const failure = await this.deliverRequest(item, report);
+        if (failure) return failure;
+      }
       const events = items.filter((i) => i.kind === 'event');
       if (events.length > 0) {
         const failure = await this.deliverEvents(events, report);
@@ -390,6 +429,34 @@ export class Agent {
     report.eventsDelivered += acknowledged.length;
     report.eventsRejected += rejected.length;
     report.dropped += rejected.length;
+    return null;
+  }
+
+  /** Sends an approval request that waited in the outbox, and tells the person what became of it. */
+  private async deliverRequest(item: OutboxItem, report: RoundReport): Promise<SyncFailure | null> {
+    const { outbox, client, log } = this.options;
+    const lang = this.userInterface().lang();
+    const parsed = CreateApprovalRequest.safeParse(item.payload);
+    if (!parsed.success) {
+      log.error('dropping a queued approval request the protocol refuses', { id: item.id });
+      await outbox.ack([item.id]);
+      report.dropped += 1;
+      return null;
+    }
+    const request = parsed.data;
+    const result = await this.authed((auth) => client.createRequest(auth, request));
+    if (!result.ok && !refusedForGood(result.failure)) return result.failure;
+    await outbox.ack([item.id]);
+    const topic = `request:${request.id}`;
+    if (result.ok) {
+      report.requestsDelivered += 1;
+      log.info('a kept approval request reached the collector', { requestId: request.id, kind: request.kind });
+      this.userInterface().notify({ topic, title: t(lang, 'request.sentLater.title'), body: t(lang, 'request.sentLater.body', { id: request.id }), severity: 'info' });
+    } else {
+      report.dropped += 1;
+      log.error('the collector refused a kept approval request; dropping it', { requestId: request.id, message: result.failure.message });
+      this.userInterface().notify({ topic, title: t(lang, 'request.refusedLater.title'), body: t(lang, 'request.refusedLater.body', { id: request.id, message: result.failure.message }), severity: 'warning' });
+    }
     return null;
   }
 

@@ -6,12 +6,24 @@ import type { AgentLog } from './log.js';
 import type { SyncFailure } from './sync/failure.js';
 import type { UserInterface } from './ui.js';
 
+/** What became of an approval request (申請) a person filed. */
+export type ApprovalFiling =
+  /** The collector has it. */
+  | { status: 'sent'; view: ApprovalRequestView }
+  /** The collector could not be reached (`failure` says why): it is kept and sent when it can be. */
+  | { status: 'queued'; failure: SyncFailure }
+  /** The collector refused it for good (malformed, or not this device's): the person must file again. */
+  | { status: 'refused'; failure: SyncFailure };
+
 /** What a feature of the agent (removable media, software control) is handed by the agent core. */
 export interface ServiceContext {
   /** Records an event durably; it reaches the collector whenever the network allows. */
   record(type: EventType, payload: Record<string, unknown>, occurredAt?: Date): Promise<AgentEvent>;
-  /** Files an approval request (申請) with the collector now; fails when the collector cannot be reached. */
-  requestApproval(request: CreateApprovalRequest): Promise<{ ok: true; value: ApprovalRequestView } | { ok: false; failure: SyncFailure }>;
+  /**
+   * Files an approval request (申請) with the collector. When the collector cannot be reached the
+   * request waits in the durable outbox and goes with the next round that reaches it.
+   */
+  requestApproval(request: CreateApprovalRequest): Promise<ApprovalFiling>;
   ui: UserInterface;
   log: AgentLog;
   /** The OS user at the PC, when known. */

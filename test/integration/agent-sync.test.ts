@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { Outbox } from '../../src/agent/outbox/index.js';
 import { scan } from '../../src/agent/scan.js';
 import { CollectorClient } from '../../src/agent/sync/client.js';
 import { AgentState } from '../../src/agent/sync/state.js';
+import type { UserInterface, UserNotice } from '../../src/agent/ui.js';
+import { requestItem } from '../../src/agent/outbox/index.js';
 import { buildCollectorApp } from '../../src/collector/app.js';
 import { hashSecret, newEnrollSecret } from '../../src/collector/auth/agent-keys.js';
 import { openStore, type Store } from '../../src/collector/store/index.js';
@@ -41,6 +44,10 @@ interface Rig {
   stopCollector: () => Promise<void>;
   /** Swaps the collector's database for an empty one (with the same enrolment secret). */
   replaceDatabase: () => Promise<void>;
+  /** Starts the agent again on the same state folder and outbox files, as after a reboot. */
+  restartAgent: () => Promise<void>;
+  /** What the agent told the person at the PC. */
+  notices: UserNotice[];
 }
 
 const rigs: Rig[] = [];
@@ -94,6 +101,14 @@ async function rig(): Promise<Rig> {
       await r.store.createEnrollmentSecret({ secretHash: hashSecret(secret), label: 'test', expiresAt: null, maxUses: null });
       await r.startCollector();
     },
+    restartAgent: async () => {
+      r.client.close();
+      await r.outbox.close();
+      r.outbox = await Outbox.open(join(dir, 'agent', 'outbox'));
+      r.state = await AgentState.open(join(dir, 'agent'));
+      newAgent();
+    },
+    notices: [],
   };
   await r.startCollector();
   const config: AgentConfig = {
@@ -106,8 +121,12 @@ async function rig(): Promise<Rig> {
     caPem: null,
     source: { file: null, fromCommandLine: [] },
   };
-  r.client = new CollectorClient({ baseUrl: r.url, timeoutMs: 5000 });
-  r.agent = new Agent({ config, client: r.client, state: r.state, outbox: r.outbox, scan: async () => current, log: silentLog, osUser: () => 'yamada' });
+  const ui: UserInterface = { notify: (notice) => void r.notices.push(notice), prompt: async () => null, lang: () => 'ja' };
+  const newAgent = () => {
+    r.client = new CollectorClient({ baseUrl: r.url, timeoutMs: 5000 });
+    r.agent = new Agent({ config, client: r.client, state: r.state, outbox: r.outbox, scan: async () => current, log: silentLog, osUser: () => 'yamada', ui });
+  };
+  newAgent();
   rigs.push(r);
   return r;
 }
@@ -226,6 +245,53 @@ describe('agent ↔ collector sync', () => {
     const stored = await r.store.listEvents({ limit: 1000 });
     expect(stored.map((e) => e.id).sort()).toEqual([...ids].sort());
     expect(stored[0]?.osUser).toBe('yamada');
+  });
+
+  it('keeps an approval request filed while the collector is down, across a restart, and files it once when the collector is back', async () => {
+    const r = await rig();
+    await r.agent.round({ collect: true });
+    const agentId = (await r.state.identity())!.agentId;
+    await r.stopCollector();
+    const request = {
+      id: randomUUID(), kind: 'media' as const, subject: { medium: { key: 'usb:0781:5581:4C530001', product: 'Ｕｌｔｒａ　ＵＳＢメモリ' } },
+      reason: '会議資料の持ち出し', requestedBy: 'yamada', periodFrom: '2026-11-26', periodTo: '2026-11-30',
+    };
+    const filing = await r.agent.requestApproval(request);
+    expect(filing).toMatchObject({ status: 'queued', failure: { kind: 'network' } });
+    expect((await r.agent.round({ collect: false })).pending).toBe(1);
+
+    await r.restartAgent();
+    await r.startCollector();
+    const back = await r.agent.round({ collect: false });
+    expect(back).toMatchObject({ requestsDelivered: 1, pending: 0, delivered: true });
+    const stored = await r.store.listApprovalRequests();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ id: request.id, deviceId: agentId, kind: 'media', status: 'pending', reason: '会議資料の持ち出し', requestedBy: 'yamada', subject: request.subject });
+    expect(r.notices.at(-1)).toMatchObject({ title: '保留していた申請を送信しました', severity: 'info' });
+    expect(r.notices.at(-1)?.body).toContain(request.id);
+
+    // The answer was lost and the request sent again (a kill between send and ack): still one request.
+    await r.outbox.enqueue(requestItem(request));
+    expect(await r.agent.round({ collect: false })).toMatchObject({ requestsDelivered: 1, pending: 0, delivered: true });
+    expect(await r.store.listApprovalRequests()).toHaveLength(1);
+  });
+
+  it('drops a kept approval request the collector refuses for good, says so, and goes on delivering the rest', async () => {
+    const r = await rig();
+    await r.agent.round({ collect: true });
+    // The id is already another device's: the collector answers 403, which no resend can change.
+    const { deviceId: otherDevice } = await r.store.enrollDevice({
+      hostname: 'OTHER-PC', platform: 'win32', keyHash: 'f'.repeat(64), fingerprint: { systemUuid: randomUUID(), serial: 'JP-OTHER', primaryMac: null },
+    });
+    const id = randomUUID();
+    await r.store.createApprovalRequest({ id, deviceId: otherDevice, kind: 'software', subject: { name: 'Winny' }, reason: '別の端末', requestedBy: 'sato', period: null });
+    await r.outbox.enqueue(requestItem({ id, kind: 'software', subject: { name: 'Winny' }, reason: '必要', requestedBy: 'yamada', periodFrom: null, periodTo: null }));
+    const event = await r.agent.record('agent.error', { what: 'test' });
+    const report = await r.agent.round({ collect: false });
+    expect(report).toMatchObject({ requestsDelivered: 0, dropped: 1, eventsDelivered: 1, pending: 0, failure: null, delivered: false });
+    expect((await r.store.getApprovalRequest(id))?.deviceId).toBe(otherDevice);
+    expect((await r.store.listEvents({ limit: 10 })).map((e) => e.id)).toContain(event.id);
+    expect(r.notices.at(-1)).toMatchObject({ title: '申請が受け付けられませんでした', severity: 'warning' });
   });
 
   it('enrols again by itself when the collector no longer knows its key (database restored from an old backup)', async () => {

@@ -106,7 +106,7 @@ describe.skipIf(!loopUsable)('a loop device playing a USB stick, enforced for re
         events.push(event);
         return event;
       },
-      requestApproval: async () => ({ ok: false, failure: { kind: 'network', reason: 'connection', code: null, message: 'offline' } }),
+      requestApproval: async () => ({ status: 'queued', failure: { kind: 'network', reason: 'connection', code: null, message: 'offline' } }),
       ui: { notify: () => {}, prompt: async () => null, lang: () => 'ja' },
       log: silentLog,
       osUser: () => 'root',

@@ -7,7 +7,7 @@ import { silentLog } from '../../src/agent/log.js';
 import { answeringUserInterface } from '../../src/agent/media/headless.js';
 import { localToday, MediaService } from '../../src/agent/media/service.js';
 import type { Medium, MediaSource } from '../../src/agent/media/types.js';
-import type { ServiceContext } from '../../src/agent/services.js';
+import type { ApprovalFiling, ServiceContext } from '../../src/agent/services.js';
 import type { PromptAnswer, UserNotice, UserPrompt } from '../../src/agent/ui.js';
 import { loggingUserInterface } from '../../src/agent/ui.js';
 import { AgentEvent, type EventType } from '../../src/shared/events.js';
@@ -108,7 +108,7 @@ interface Harness {
   start: () => Promise<void>;
 }
 
-async function harness(options: { answer?: PromptAnswer | null; requestOk?: boolean; osUser?: string | null; today?: () => string; recheckMs?: number; media?: Medium[]; holding?: boolean } = {}): Promise<Harness> {
+async function harness(options: { answer?: PromptAnswer | null; filing?: ApprovalFiling['status']; osUser?: string | null; today?: () => string; recheckMs?: number; media?: Medium[]; holding?: boolean } = {}): Promise<Harness> {
   const source = options.holding ? new HoldingSource() : new FakeSource();
   source.media = options.media ?? [];
   const events: AgentEvent[] = [];
@@ -126,8 +126,10 @@ async function harness(options: { answer?: PromptAnswer | null; requestOk?: bool
     },
     requestApproval: async (request) => {
       requests.push(request);
-      if (options.requestOk === false) return { ok: false, failure: { kind: 'network', reason: 'connection', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' } };
-      return { ok: true, value: { id: request.id, kind: 'media', status: 'pending', reason: request.reason, createdAt: new Date().toISOString(), decidedAt: null, comment: null } };
+      // What the agent answers: the collector took it, it is kept for later (unreachable), or refused.
+      if (options.filing === 'queued') return { status: 'queued', failure: { kind: 'network', reason: 'connection', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' } };
+      if (options.filing === 'refused') return { status: 'refused', failure: { kind: 'bad-request', status: 400, code: 'invalid_request', message: 'Invalid request body: subject.medium: Required' } };
+      return { status: 'sent', view: { id: request.id, kind: 'media', status: 'pending', reason: request.reason, createdAt: new Date().toISOString(), decidedAt: null, comment: null } };
     },
     ui: {
       notify: (n) => void notices.push(n),
@@ -462,14 +464,32 @@ describe('MediaService', () => {
     await h.service.stop();
   });
 
-  it('a request that cannot reach the collector tells the person to try again', async () => {
-    const h = await harness({ answer: { action: 'request', request: { reason: 'x', until: 'not-a-date' } }, requestOk: false });
+  it('a request the collector refuses tells the person to file it again, and records no request', async () => {
+    const h = await harness({ answer: { action: 'request', request: { reason: 'x', until: 'not-a-date' } }, filing: 'refused' });
     await h.policy('warn');
     h.source.media = [medium('sdb#1')];
     await h.start();
-    await waitFor(() => h.notices.some((n) => n.title === '使用申請を送信できませんでした'));
+    await waitFor(() => h.notices.some((n) => n.title === '使用申請が受け付けられませんでした'));
+    expect(h.notices.find((n) => n.title === '使用申請が受け付けられませんでした')?.body).toContain('subject.medium: Required');
     expect(h.requests[0]!.periodTo).toBeNull();
     expect(h.of('request.created')).toEqual([]);
+    await h.service.stop();
+  });
+
+  it('a request kept while the collector is out of reach counts as filed: the person is told it goes later, and not asked again', async () => {
+    const h = await harness({ answer: { action: 'request', request: { reason: '会議資料の持ち出し', until: null } }, filing: 'queued' });
+    await h.policy('block');
+    h.source.media = [medium('sdb#1')];
+    await h.start();
+    await waitFor(() => h.notices.some((n) => n.title === '使用申請を保留しました'));
+    const notice = h.notices.find((n) => n.title === '使用申請を保留しました')!;
+    expect(notice.body).toContain(h.requests[0]!.id);
+    expect(h.of('request.created')[0]!.payload).toMatchObject({ kind: 'media', requestId: h.requests[0]!.id });
+    // Once it reaches the collector and is approved, the approval names the request.
+    await h.policy('block', [registration(h.source.media[0]!)]);
+    await h.service.settle();
+    expect(h.of('media.approved')[0]!.payload).toMatchObject({ requestId: h.requests[0]!.id });
+    expect(h.prompts).toHaveLength(1);
     await h.service.stop();
   });
 

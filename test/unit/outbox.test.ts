@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { itemBytes } from '../../src/agent/outbox/codec.js';
-import { eventItem, type OutboxItem } from '../../src/agent/outbox/item.js';
+import { eventItem, requestItem, type OutboxItem } from '../../src/agent/outbox/item.js';
 import { Outbox, OutboxClosedError, OutboxRefusedError, type OutboxLimits } from '../../src/agent/outbox/outbox.js';
 import { agentEvent, inventoryUpload, numberOf, routineItem, securityItem, tempOutboxDir } from '../helpers/outbox-items.js';
 
@@ -179,6 +179,20 @@ describe('Outbox when full', () => {
       expect(labels(await all(outbox)).sort()).toEqual([...expected].sort());
     }
     expect(outbox.stats()).toMatchObject({ evictedInventory: 2, evictedRoutineEvents: 3, refusedSecurity: 0 });
+  });
+
+  it('keeps an approval request a person filed offline like a security event: never evicted, first out, kept across a reopen', async () => {
+    const outbox = await openOutbox({ maxItems: 3 });
+    const request = requestItem({ id: '3f0c9a4e-8b1d-4c2a-9e57-1a2b3c4d5e6f', kind: 'media', subject: { medium: { key: 'usb:0781:5581:4C53' } }, reason: '会議資料の持ち出し', requestedBy: 'yamada', periodFrom: '2026-11-26', periodTo: null });
+    expect(request).toMatchObject({ kind: 'request', priority: 'security', id: '3f0c9a4e-8b1d-4c2a-9e57-1a2b3c4d5e6f' });
+    await outbox.enqueue(routineItem(1));
+    await outbox.enqueue(request);
+    for (let n = 2; n <= 6; n += 1) await outbox.enqueue(inventoryUpload(n));
+    for (let n = 7; n <= 9; n += 1) await outbox.enqueue(securityItem(n)).catch(() => undefined);
+    const reopened = await reopen(outbox, { maxItems: 3 });
+    const items = await all(reopened);
+    expect(items[0]).toEqual(request);
+    expect(items.map((i) => i.kind)).toEqual(['request', 'event', 'event']);
   });
 
   it('refuses a new security event (and counts it) only when it holds nothing but security events', async () => {

@@ -5,7 +5,7 @@ import type { SoftwareItem } from '../../src/shared/inventory/software.js';
 import { DEFAULT_POLICY, type PolicyDocument } from '../../src/shared/policy.js';
 import type { SoftwarePolicy, SoftwareRule } from '../../src/shared/software/rules.js';
 import { silentLog } from '../../src/agent/log.js';
-import type { ServiceContext } from '../../src/agent/services.js';
+import type { ApprovalFiling, ServiceContext } from '../../src/agent/services.js';
 import { ExecutableHasher } from '../../src/agent/software/hash-cache.js';
 import type { ProcessObservation, ProcessSource } from '../../src/agent/software/processes.js';
 import { SoftwareControlService } from '../../src/agent/software/service.js';
@@ -31,7 +31,7 @@ class FakeHasher extends ExecutableHasher {
   }
 }
 
-function rig(options: { answer?: PromptAnswer | null; processes?: ProcessObservation[]; requestOk?: boolean } = {}) {
+function rig(options: { answer?: PromptAnswer | null; processes?: ProcessObservation[]; filing?: ApprovalFiling['status'] } = {}) {
   const events: Array<{ type: EventType; payload: Record<string, unknown> }> = [];
   const prompts: UserPrompt[] = [];
   const notices: UserNotice[] = [];
@@ -52,9 +52,10 @@ function rig(options: { answer?: PromptAnswer | null; processes?: ProcessObserva
     },
     requestApproval: async (request) => {
       requests.push(request);
-      return options.requestOk === false
-        ? { ok: false as const, failure: { kind: 'network' as const, reason: 'connection' as const, code: 'ECONNREFUSED', message: 'connection refused' } }
-        : { ok: true as const, value: { id: request.id, kind: 'software' as const, status: 'pending' as const, reason: request.reason, createdAt: new Date().toISOString(), decidedAt: null, comment: null } };
+      // What the agent answers: the collector took it, it is kept for later (unreachable), or refused.
+      if (options.filing === 'queued') return { status: 'queued', failure: { kind: 'network', reason: 'connection', code: 'ECONNREFUSED', message: 'connection refused' } };
+      if (options.filing === 'refused') return { status: 'refused', failure: { kind: 'forbidden', message: 'This request id belongs to another device.' } };
+      return { status: 'sent', view: { id: request.id, kind: 'software', status: 'pending', reason: request.reason, createdAt: new Date().toISOString(), decidedAt: null, comment: null } };
     },
     ui: {
       notify: (n) => void notices.push(n),
@@ -149,11 +150,22 @@ describe('software control service', () => {
     expect(r.events.at(-1)).toMatchObject({ type: 'request.decided', payload: { requestId: r.requests[0]!.id, decision: 'approved' } });
   });
 
-  it('tells the person when the request could not be sent', async () => {
-    const r = rig({ processes: [obs(10, '/home/yamada/Winny.exe')], answer: { action: 'request', request: { reason: '必要', until: null } }, requestOk: false });
+  it('tells the person when the collector refused the request, and records no request', async () => {
+    const r = rig({ processes: [obs(10, '/home/yamada/Winny.exe')], answer: { action: 'request', request: { reason: '必要', until: null } }, filing: 'refused' });
     await r.start(policy({ mode: 'notify', rules: [winny] }));
-    expect(r.notices.at(-1)?.body).toContain('送信できませんでした');
+    expect(r.notices.at(-1)?.body).toContain('受け付けられませんでした(This request id belongs to another device.)');
     expect(r.events.map((e) => e.type)).toEqual(['software.detected']);
+  });
+
+  it('a request kept while the collector is out of reach is filed: the person is told it goes later, and told again when it is approved', async () => {
+    const r = rig({ processes: [obs(10, '/home/yamada/Winny.exe')], answer: { action: 'request', request: { reason: '必要', until: null } }, filing: 'queued' });
+    await r.start(policy({ mode: 'notify', rules: [winny] }));
+    expect(r.notices.at(-1)?.body).toContain('保留しました');
+    expect(r.events.map((e) => e.type)).toEqual(['software.detected', 'request.created']);
+    const approval: SoftwareRule = { id: 'approved-x', action: 'approve', reason, match: { name: { exact: 'winny.exe' }, sha256: [HASH] }, origin: { requestId: r.requests[0]!.id, approvedBy: 'admin', approvedAt: new Date().toISOString() } };
+    await r.service.applyPolicy(policy({ mode: 'notify', rules: [winny, approval] }, 3));
+    await r.service.settled();
+    expect(r.notices.at(-1)?.body).toContain('承認されました');
   });
 
   it('judges installed software (system and per-user) after an inventory, once per title', async () => {

@@ -71,8 +71,12 @@ export function requestedNotice(instance: string, requestId: string, lang: Lang)
   return { topic: topic(instance), title: t(lang, 'media.requested.title'), body: t(lang, 'media.requested.body', { id: requestId }), severity: 'info' };
 }
 
-export function requestFailedNotice(instance: string, reason: string, lang: Lang): UserNotice {
-  return { topic: topic(instance), title: t(lang, 'media.requestFailed.title'), body: t(lang, 'media.requestFailed.body', { reason }), severity: 'warning' };
+export function requestQueuedNotice(instance: string, requestId: string, lang: Lang): UserNotice {
+  return { topic: topic(instance), title: t(lang, 'media.requestQueued.title'), body: t(lang, 'media.requestQueued.body', { id: requestId }), severity: 'info' };
+}
+
+export function requestRefusedNotice(instance: string, reason: string, lang: Lang): UserNotice {
+  return { topic: topic(instance), title: t(lang, 'media.requestRefused.title'), body: t(lang, 'media.requestRefused.body', { reason }), severity: 'warning' };
 }
 
 export function approvedNotice(identity: MediumIdentity, instance: string, ledgerNumber: string, lang: Lang, replug: boolean): UserNotice {

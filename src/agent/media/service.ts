@@ -7,7 +7,7 @@ import type { PolicyDocument } from '../../shared/policy.js';
 import { currentPlatform } from '../collectors/platform.js';
 import type { AgentService, ServiceContext } from '../services.js';
 import type { PromptAnswer } from '../ui.js';
-import { allowedNotice, approvedNotice, deniedPrompt, EJECT_ACTION, ejectedNotice, REQUEST_ACTION, requestedNotice, requestFailedNotice } from './prompts.js';
+import { allowedNotice, approvedNotice, deniedPrompt, EJECT_ACTION, ejectedNotice, REQUEST_ACTION, requestedNotice, requestQueuedNotice, requestRefusedNotice } from './prompts.js';
 import { mediaSourceFor } from './source.js';
 import { TakeOutRecorder, type WrittenFile } from './take-out.js';
 import type { MediaSource, Medium } from './types.js';
@@ -516,15 +516,17 @@ export class MediaService implements AgentService {
     const id = randomUUID();
     const subject: MediumRequestSubject = { medium: identityForEvent(identity) };
     const result = await ctx.requestApproval({ id, kind: 'media', subject, reason, requestedBy: ctx.osUser(), periodFrom: today, periodTo: until });
-    if (!result.ok) {
-      ctx.log.warn('removable medium: the approval request could not be filed', { instance, failure: result.failure.kind, message: result.failure.message });
-      ctx.ui.notify(requestFailedNotice(instance, result.failure.kind, lang));
+    if (result.status === 'refused') {
+      ctx.log.warn('removable medium: the collector refused the approval request', { instance, failure: result.failure.kind, message: result.failure.message });
+      ctx.ui.notify(requestRefusedNotice(instance, result.failure.message, lang));
       return;
     }
+    // Sent, or kept for the next round that reaches the collector: either way it is filed, so the
+    // person is not asked again for this plug-in.
     if (t) t.requestId = id;
-    ctx.log.info('removable medium: approval requested', { instance, key: identity.key, requestId: id, until });
+    ctx.log.info('removable medium: approval requested', { instance, key: identity.key, requestId: id, until, sent: result.status === 'sent' });
     await ctx.record('request.created', { kind: 'media', requestId: id, key: identity.key, product: identity.product, periodTo: until });
-    ctx.ui.notify(requestedNotice(instance, id, lang));
+    ctx.ui.notify(result.status === 'sent' ? requestedNotice(instance, id, lang) : requestQueuedNotice(instance, id, lang));
   }
 
   /** Starts the take-out record on every mounted volume of a medium in use; stops it on volumes no longer mounted. */

@@ -1,5 +1,5 @@
 /** The agent's durable outbox: see README.md in this folder. */
-export { FULL_INVENTORY_KEY, OutboxItem, eventItem, inventoryItem, type OutboxPriority } from './item.js';
+export { FULL_INVENTORY_KEY, OutboxItem, eventItem, inventoryItem, requestItem, type OutboxPriority } from './item.js';
 export { OutboxInvalidItemError, itemBytes } from './codec.js';
 export { OutboxLockedError } from './lock.js';
 export {

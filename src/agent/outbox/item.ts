@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { EVENT_PRIORITY, type AgentEvent } from '../../shared/events.js';
+import type { CreateApprovalRequest } from '../../shared/protocol/agent-api.js';
 
 /**
- * What the outbox carries to the collector. Security items are never evicted to make room;
- * routine items (routine events, inventory uploads) are, oldest first and inventory first.
+ * What the outbox carries to the collector. Security items (security events, approval requests a
+ * person filed while the collector was out of reach) are never evicted to make room; routine items
+ * (routine events, inventory uploads) are, oldest first and inventory first.
  */
 export const OutboxItem = z.object({
-  /** The event id, or a generated UUID for an inventory upload; the collector is idempotent on it. */
+  /** The event or request id, or a generated UUID for an inventory upload; the collector is idempotent on it. */
   id: z.string().min(1).max(128),
-  kind: z.enum(['event', 'inventory']),
+  kind: z.enum(['event', 'inventory', 'request']),
   priority: z.enum(['security', 'routine']),
   /** When the item was handed to the outbox, UTC. */
   createdAt: z.iso.datetime(),
@@ -52,4 +54,13 @@ export function inventoryItem(payload: unknown, options: { coalesceKey?: string;
     ...(options.coalesceKey === undefined ? {} : { coalesceKey: options.coalesceKey }),
     payload,
   };
+}
+
+/**
+ * The outbox item for an approval request (申請) the collector could not be reached for: a security
+ * item (a person asked, so it is never evicted), with the request's own id, on which the collector
+ * is idempotent, so a resend after a lost answer files it once.
+ */
+export function requestItem(request: CreateApprovalRequest, now: Date = new Date()): OutboxItem {
+  return { id: request.id, kind: 'request', priority: 'security', createdAt: now.toISOString(), payload: request };
 }

@@ -261,14 +261,15 @@ export class SoftwareControlService implements AgentService {
       periodFrom: today,
       periodTo,
     });
-    if (!result.ok) {
-      ctx.ui.notify({ topic, title: t(lang, 'software.action.request'), body: t(lang, 'software.request.failed', { name: v.finding.name, message: result.failure.message }), severity: 'warning' });
+    if (result.status === 'refused') {
+      ctx.ui.notify({ topic, title: t(lang, 'software.action.request'), body: t(lang, 'software.request.refused', { name: v.finding.name, message: result.failure.message }), severity: 'warning' });
       return;
     }
     if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
     this.pending.set(id, v.finding.name);
     await ctx.record('request.created', { requestId: id, kind: 'software', subject: v.subject, periodFrom: today, periodTo });
-    ctx.ui.notify({ topic, title: t(lang, 'software.action.request'), body: t(lang, 'software.request.sent', { name: v.finding.name }), severity: 'info' });
+    const body = result.status === 'sent' ? t(lang, 'software.request.sent', { name: v.finding.name }) : t(lang, 'software.request.queued', { name: v.finding.name });
+    ctx.ui.notify({ topic, title: t(lang, 'software.action.request'), body, severity: 'info' });
   }
 
   // An approved request of ours shows up as a rule carrying its id: tell the person.
