@@ -122,6 +122,32 @@ describe('MediaWatcher', () => {
     await watcher.stop();
   });
 
+  it('a USB removal that comes late does not split the next plug-in of the same serial where instances number plug-ins (Linux diskseq)', async () => {
+    // Seen on a real kernel with usb-detection loaded: the removal of sdb#4 reached the agent after
+    // the listings that showed it gone and sdc#5 (same serial) arrived, and sdc#5 was then
+    // reported removed and inserted again.
+    const source = new FakeSource();
+    const plug = (instance: string, mounts: string[] = []) => ({ ...medium(instance, 'MAMORI-REG-0001', mounts), instancePerPlug: true });
+    source.media = [plug('sdb#4')];
+    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
+    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
+    await watcher.start();
+    source.media = [];
+    await watcher.refreshNow();
+    source.media = [plug('sdc#5')];
+    await watcher.refreshNow();
+    listener!('remove', { vendorId: 0x46f4, productId: 1, serialNumber: 'MAMORI-REG-0001', deviceName: 'QEMU_USB_HARDDRIVE' });
+    source.media = [plug('sdc#5', ['/media/u/L'])];
+    await watcher.refreshNow();
+    const all = batches.slice(1);
+    expect(all.flatMap((b) => b.arrived.map((m) => m.instance))).toEqual(['sdc#5']);
+    expect(all.flatMap((b) => b.removed.map((m) => m.instance))).toEqual(['sdb#4']);
+    expect(all.at(-1)!.changed.map((c) => c.after.instance)).toEqual(['sdc#5']);
+    await watcher.stop();
+  });
+
   it('while the source is still describing a medium, it is listed again without any signature change', async () => {
     const source = new FakeSource();
     let settling = true;

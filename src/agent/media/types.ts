@@ -4,8 +4,19 @@ import type { MediumIdentity } from '../../shared/media/identity.js';
 /** A medium plugged into this PC right now, as one OS source reports it. */
 export interface Medium {
   identity: MediumIdentity;
-  /** This plug-in of it (OS device name and sequence, e.g. sdb#42): two plug-ins of one medium differ. */
+  /**
+   * This plug-in of it (OS device name and sequence, e.g. sdb#42). Two plug-ins of one medium
+   * differ where the OS numbers them (see `instancePerPlug`); elsewhere a fast re-plug can keep
+   * the same instance, and the watcher tells it by the USB removal event in between.
+   */
   instance: string;
+  /**
+   * True when `instance` alone tells two plug-ins apart (Linux with the kernel's disk sequence
+   * number, 5.15 and later). The watcher then ignores USB removal events for it: such an event can
+   * come after the listing that already showed the removal and the next plug-in of the same
+   * serial, and must not make that new plug-in look removed and inserted again.
+   */
+  instancePerPlug?: boolean;
   /** What enforcement acts on: /dev/sdb, disk4, or the Windows disk number with its USB device instance id. */
   handle: { disk: string; deviceInstanceId: string | null };
   /**

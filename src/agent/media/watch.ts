@@ -258,7 +258,9 @@ export class MediaWatcher {
     this.stale = new Set();
     for (const [instance, before] of this.known) {
       const after = next.get(instance);
-      const replugged = after !== undefined && before.identity.serial !== null && removedSerials.has(before.identity.serial);
+      // A USB removal of its serial since the last listing: the same instance listed again is a fast re-plug
+      // (where instances do not number plug-ins; where they do, a late event must not split a new plug-in).
+      const replugged = after !== undefined && !after.instancePerPlug && before.identity.serial !== null && removedSerials.has(before.identity.serial);
       if (!after || replugged) {
         changes.removed.push(before);
         if (after) changes.arrived.push(after);

@@ -90,5 +90,6 @@ export function mediumFromDisk(disk: BlockDevice, facts: DiskFacts, readOnly: Re
     capacityBytes: disk.size,
     volumes: volumesOf(disk, readOnly),
   });
-  return { identity, instance: `${disk.name}#${facts.diskSequence ?? '-'}`, handle: { disk: disk.path, deviceInstanceId: null } };
+  // The kernel numbers every disk it adds (diskseq, 5.15 and later): then the instance is per plug-in.
+  return { identity, instance: `${disk.name}#${facts.diskSequence ?? '-'}`, handle: { disk: disk.path, deviceInstanceId: null }, ...(facts.diskSequence ? { instancePerPlug: true } : {}) };
 }
