@@ -148,6 +148,46 @@ describe('MediaWatcher', () => {
     await watcher.stop();
   });
 
+  it('unplugging one of two sticks that share a serial removes that one only: the other is not taken for a re-plug', async () => {
+    const source = new FakeSource();
+    // Windows-like instances (device instance ids): they do not number plug-ins.
+    source.media = [medium('disk1#USB\\VID_0781&PID_5567\\6&1A2B&0&1', 'SHARED0001'), medium('disk2#USB\\VID_0781&PID_5567\\6&1A2B&0&2', 'SHARED0001')];
+    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
+    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
+    await watcher.start();
+    listener!('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'shared0001', deviceName: 'Cruzer Blade' });
+    source.media = [source.media[1]!];
+    await watcher.refreshNow();
+    const after = batches.slice(1);
+    expect(after.flatMap((b) => b.removed.map((m) => m.instance))).toEqual(['disk1#USB\\VID_0781&PID_5567\\6&1A2B&0&1']);
+    expect(after.flatMap((b) => b.arrived)).toEqual([]);
+    await watcher.stop();
+  });
+
+  it('a USB removal that comes after the listing that showed it is explained by that listing, also where instances repeat', async () => {
+    const source = new FakeSource();
+    source.media = [medium('disk2#AAAA1111', 'AAAA1111')];
+    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
+    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
+    const batches: MediaChanges[] = [];
+    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
+    await watcher.start();
+    source.media = [];
+    await watcher.refreshNow();
+    source.media = [medium('disk2#AAAA1111', 'AAAA1111')];
+    await watcher.refreshNow();
+    listener!('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'AAAA1111', deviceName: 'Cruzer Blade' });
+    source.media = [medium('disk2#AAAA1111', 'AAAA1111', ['/Volumes/L'])];
+    await watcher.refreshNow();
+    const after = batches.slice(1);
+    expect(after.flatMap((b) => b.removed.map((m) => m.instance))).toEqual(['disk2#AAAA1111']);
+    expect(after.flatMap((b) => b.arrived.map((m) => m.instance))).toEqual(['disk2#AAAA1111']);
+    expect(after.at(-1)!.changed.map((c) => c.after.instance)).toEqual(['disk2#AAAA1111']);
+    await watcher.stop();
+  });
+
   it('while the source is still describing a medium, it is listed again without any signature change', async () => {
     const source = new FakeSource();
     let settling = true;

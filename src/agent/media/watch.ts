@@ -48,6 +48,9 @@ export const DEFAULT_WATCH: Omit<WatchOptions, 'usbEvents' | 'log'> = {
   liveDebounceMs: 5,
 };
 
+/** How long a medium that left a listing explains a USB removal event of its serial (events can lag the listing). */
+const VANISHED_EXPLAINS_MS = 10_000;
+
 /** Pause between listings while a medium is still being described (udev reading its file systems). */
 const SETTLE_RETRY_MS = 150;
 
@@ -74,8 +77,10 @@ export class MediaWatcher {
   private lastFullAt = 0;
   private hotUntil = 0;
   private failures = 0;
-  /** USB serials reported removed since the last listing: a medium with one of them is gone even if listed again (a fast re-plug). */
-  private removedSerials = new Set<string>();
+  /** USB removal events since the last listing, per serial: one no listing explains is a fast re-plug. */
+  private removedSerials = new Map<string, number>();
+  /** Media that left a listing lately, per serial, with when: each explains one removal event, also a late one. */
+  private vanished: Array<{ serial: string; at: number }> = [];
   private stale = new Set<string>();
   /** Until the first listing succeeds, what it finds was already there. */
   private initialPending = true;
@@ -170,7 +175,10 @@ export class MediaWatcher {
   }
 
   private onUsbEvent(kind: 'add' | 'remove', device: UsbDeviceEvent): void {
-    if (kind === 'remove' && device.serialNumber) this.removedSerials.add(device.serialNumber.trim().replace(/\s+/g, '_').toUpperCase());
+    if (kind === 'remove' && device.serialNumber) {
+      const serial = device.serialNumber.trim().replace(/\s+/g, '_').toUpperCase();
+      this.removedSerials.set(serial, (this.removedSerials.get(serial) ?? 0) + 1);
+    }
     if (this.removedSerials.size > 256) this.removedSerials.clear();
     // The source's own notifications say when the block device comes or goes.
     if (this.live()) return;
@@ -226,6 +234,28 @@ export class MediaWatcher {
     }
   }
 
+  /**
+   * The serials with more USB removal events since the last listing than media of that serial that
+   * left a listing lately. Each medium that left explains one removal, so unplugging one of two
+   * sticks sharing a serial (cheap sticks do) does not make the other look re-plugged, and a
+   * removal event that comes after the listing that showed it is still explained.
+   */
+  private unexplainedRemovals(next: ReadonlyMap<string, Medium>): Set<string> {
+    const now = Date.now();
+    for (const [instance, before] of this.known) {
+      if (!next.has(instance) && before.identity.serial !== null) this.vanished.push({ serial: before.identity.serial, at: now });
+    }
+    this.vanished = this.vanished.filter((v) => now - v.at <= VANISHED_EXPLAINS_MS).slice(-256);
+    const unexplained = new Set<string>();
+    for (const [serial, count] of this.removedSerials) {
+      let left = count;
+      this.vanished = this.vanished.filter((v) => (left > 0 && v.serial === serial ? (left--, false) : true));
+      if (left > 0) unexplained.add(serial);
+    }
+    this.removedSerials = new Map();
+    return unexplained;
+  }
+
   private async refresh(): Promise<void> {
     let listed: Medium[];
     // The signature is read before listing, so a change that happens during or after the listing
@@ -252,15 +282,14 @@ export class MediaWatcher {
     const next = new Map<string, Medium>();
     for (const m of listed) if (!next.has(m.instance)) next.set(m.instance, m);
     const changes: MediaChanges = { arrived: [], removed: [], changed: [], initial };
-    const removedSerials = this.removedSerials;
-    this.removedSerials = new Set();
+    const replugs = this.unexplainedRemovals(next);
     const stale = this.stale;
     this.stale = new Set();
     for (const [instance, before] of this.known) {
       const after = next.get(instance);
-      // A USB removal of its serial since the last listing: the same instance listed again is a fast re-plug
-      // (where instances do not number plug-ins; where they do, a late event must not split a new plug-in).
-      const replugged = after !== undefined && !after.instancePerPlug && before.identity.serial !== null && removedSerials.has(before.identity.serial);
+      // A USB removal of its serial that no medium leaving explains: the same instance listed again is a fast
+      // re-plug (where instances do not number plug-ins; where they do, a late event must not split a new plug-in).
+      const replugged = after !== undefined && !after.instancePerPlug && before.identity.serial !== null && replugs.has(before.identity.serial);
       if (!after || replugged) {
         changes.removed.push(before);
         if (after) changes.arrived.push(after);
