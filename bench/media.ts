@@ -177,7 +177,7 @@ try {
   await agent.waitForLog((l) => l.msg === 'removable media: policy applied' && l.version === version, 240_000);
   await agent.waitForLog((l) => l.msg === 'round finished', 120_000);
   const watching = agent.logs().find((l) => l.msg === 'removable media: watching');
-  log(`agent ready (native USB events: ${String(watching?.usbEvents)}); measuring idle CPU for ${idleSeconds} s …`);
+  log(`agent ready (usb-detection loaded: ${String(watching?.usbEvents)}, started: ${String(watching?.usbEventsStarted)}); measuring idle CPU for ${idleSeconds} s …`);
   await new Promise((r) => setTimeout(r, 3000));
   const idleBefore = await idleCpu(guest, agent, idleSeconds);
 
@@ -271,6 +271,8 @@ try {
     notEnforced: results.filter((r) => !r.enforced).length,
     idleCpu: { before: idleBefore, after: idleAfter, host: hostIdle },
     nativeUsbEvents: watching?.usbEvents ?? null,
+    // Loaded, but started only where the OS's own device notifications do not run.
+    nativeUsbEventsStarted: watching?.usbEventsStarted ?? null,
     // How long the agent's warm-up of the decision path took at its start (guest time, ms).
     warmUpMs: typeof watching?.warmUpMs === 'number' ? watching.warmUpMs : null,
     osEvents: watching?.osEvents ?? null,
@@ -299,7 +301,7 @@ try {
 ${r.plugs} plugs of an unregistered USB stick into the end-to-end guest (test/e2e/: Debian 12, kernel ${r.guest.kernel}, QEMU
 **TCG emulation without KVM**, 1 vCPU, 1 GiB; the agent runs \`node dist/src/agent/cli.js run\` as root, block mode,
 its own OS notifications (udevadm monitor, findmnt --poll): devices ${String(osEvents?.devices ?? false)}, mounts ${String(osEvents?.mounts ?? false)};
-usb-detection loaded: ${String(r.nativeUsbEvents)}). ${r.machine.date.slice(0, 10)}, host ${r.machine.cores} × ${r.machine.cpu}, Node ${r.machine.node};
+usb-detection loaded: ${String(r.nativeUsbEvents)}, started: ${String(r.nativeUsbEventsStarted)}${r.nativeUsbEvents && !r.nativeUsbEventsStarted ? ' — udev\'s own events cover devices' : ''}). ${r.machine.date.slice(0, 10)}, host ${r.machine.cores} × ${r.machine.cpu}, Node ${r.machine.node};
 host 1-minute load average ${r.hostLoad1m.atStart} at the start, ${r.hostLoad1m.atEnd} at the end (the machine is shared; TCG turns host load into guest time).
 Times are guest CLOCK_MONOTONIC: the kernel's \`add\` events of the disk and of its volume (the partition) from \`udevadm monitor\`,
 the agent's decision and its hold of the disk (their log time stamps), the modelled desktop auto-mount (a mount as soon as

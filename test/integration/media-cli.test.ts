@@ -217,6 +217,9 @@ describe.skipIf(process.platform !== 'linux')('the headless agent runs removable
     expect(watching).toMatchObject({ source: 'linux' });
     // usb-detection is an optional dependency: when it did not load, the agent says so and polls.
     if (watching.usbEvents === false) expect(lines.some((l) => String(l.msg).includes('usb-detection'))).toBe(true);
+    // When it loaded, it runs only where the OS's own device notifications do not (no udev daemon here: it runs).
+    const osDevices = (watching.osEvents as { devices?: boolean } | null)?.devices === true;
+    expect(watching.usbEventsStarted).toBe(watching.usbEvents === true && !osDevices);
     const exited = new Promise<number | null>((resolve) => agent!.on('exit', (code) => resolve(code)));
     agent.kill('SIGTERM');
     expect(await exited).toBe(0);

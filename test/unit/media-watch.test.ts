@@ -188,6 +188,26 @@ describe('MediaWatcher', () => {
     await watcher.stop();
   });
 
+  it('starts the native USB watcher only while the source\'s own notifications do not cover devices', async () => {
+    const source = new FakeSource();
+    let devices = true;
+    const live = Object.assign(source, { watch: async () => ({ devices, mounts: true }), live: () => ({ devices, mounts: true }), unwatch: async () => {} });
+    let starts = 0;
+    let stops = 0;
+    const usb: UsbEvents = { start: () => void starts++, stop: () => void stops++ };
+    const watcher = new MediaWatcher(live, async () => {}, { ...fast, livePollMs: 5, usbEvents: usb, log: silentLog });
+    await watcher.start();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(starts).toBe(0);
+    expect(watcher.usbEventsStarted()).toBe(false);
+    // udevadm monitor died and the source polls now: USB events help again.
+    devices = false;
+    await until(() => starts === 1);
+    expect(watcher.usbEventsStarted()).toBe(true);
+    await watcher.stop();
+    expect(stops).toBe(1);
+  });
+
   it('while the source is still describing a medium, it is listed again without any signature change', async () => {
     const source = new FakeSource();
     let settling = true;

@@ -111,7 +111,7 @@ export class MediaService implements AgentService {
       const live = source.live?.() ?? null;
       const events = live !== null && live.devices && live.mounts;
       ctx.log.info('removable media: watching', {
-        source: source.name, usbEvents: usb !== null, osEvents: live, pollMs: events ? watch.livePollMs : watch.pollMs, mode: this.mode, ledgerEntries: this.ledger.length, warmUpMs,
+        source: source.name, usbEvents: usb !== null, usbEventsStarted: watcher.usbEventsStarted(), osEvents: live, pollMs: events ? watch.livePollMs : watch.pollMs, mode: this.mode, ledgerEntries: this.ledger.length, warmUpMs,
       });
     };
     // Media already plugged in are decided under the policy in force: the agent hands over its

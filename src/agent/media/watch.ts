@@ -85,6 +85,7 @@ export class MediaWatcher {
   /** Until the first listing succeeds, what it finds was already there. */
   private initialPending = true;
   private liveAtStart = false;
+  private usbStarted = false;
 
   constructor(
     private readonly source: MediaSource,
@@ -97,11 +98,15 @@ export class MediaWatcher {
     return [...this.known.values()];
   }
 
-  /** Lists once (media already present go to the handler as `initial`) and starts watching. */
+  /**
+   * Lists once (media already present go to the handler as `initial`) and starts watching. The
+   * native USB watcher starts only where the source's own notifications do not cover devices: on
+   * Linux udev's events say all it would (and more), while usb-detection's thread wakes 10 times
+   * a second and holds one of libuv's pool threads for good.
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.options.usbEvents?.start((kind, device) => this.onUsbEvent(kind, device));
     if (this.source.watch) {
       try {
         const status = await this.source.watch(() => this.refreshSoon(this.options.liveDebounceMs));
@@ -110,8 +115,20 @@ export class MediaWatcher {
         this.options.log.warn('removable media: the source\'s own notifications could not start; polling instead', { source: this.source.name, error: error instanceof Error ? error.message : String(error) });
       }
     }
+    if (!this.source.live?.()?.devices) this.startUsbEvents();
     await this.refresh();
     this.schedulePoll(0);
+  }
+
+  /** Whether the native USB watcher runs (it is loaded and the source's own notifications do not cover devices). */
+  usbEventsStarted(): boolean {
+    return this.usbStarted;
+  }
+
+  private startUsbEvents(): void {
+    if (this.usbStarted || !this.options.usbEvents || !this.running) return;
+    this.usbStarted = true;
+    this.options.usbEvents.start((kind, device) => this.onUsbEvent(kind, device));
   }
 
   /** True while the source's own notifications cover devices and mounts (then polling is only a safety net). */
@@ -131,7 +148,8 @@ export class MediaWatcher {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.timer = this.pollTimer = this.settleTimer = null;
-    this.options.usbEvents?.stop();
+    if (this.usbStarted) this.options.usbEvents?.stop();
+    this.usbStarted = false;
     await this.source.unwatch?.().catch(() => {});
     await this.refreshing?.catch(() => {});
   }
@@ -200,6 +218,8 @@ export class MediaWatcher {
     if (!this.running) return;
     const now = Date.now();
     const live = this.live();
+    // The source's notifications stopped for good (it polls now): the native USB watcher helps again.
+    if (!this.source.live?.()?.devices) this.startUsbEvents();
     const hot = !live && now < this.hotUntil;
     let signature: string | null = null;
     try {
