@@ -208,6 +208,18 @@ describe('MediaWatcher', () => {
     expect(stops).toBe(1);
   });
 
+  it('does not start the native USB watcher where USB events cannot reach the agent (Linux without a udev daemon)', async () => {
+    const source = Object.assign(new FakeSource(), { usbEventsReach: () => false });
+    let starts = 0;
+    const usb: UsbEvents = { start: () => void starts++, stop: () => {} };
+    const watcher = new MediaWatcher(source, async () => {}, { ...fast, usbEvents: usb, log: silentLog });
+    await watcher.start();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(starts).toBe(0);
+    expect(watcher.usbEventsStarted()).toBe(false);
+    await watcher.stop();
+  });
+
   it('while the source is still describing a medium, it is listed again without any signature change', async () => {
     const source = new FakeSource();
     let settling = true;

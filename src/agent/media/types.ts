@@ -69,6 +69,12 @@ export interface MediaSource {
   live?(): SourceLiveStatus;
   unwatch?(): Promise<void>;
   /**
+   * Whether USB hot-plug events can reach this process at all (default true). Linux: only through
+   * a udev daemon (usb-detection listens to udevd's netlink group), so without one the native
+   * watcher would only wake 10 times a second for nothing.
+   */
+  usbEventsReach?(): boolean;
+  /**
    * Runs the source's listing once on a made-up medium, touching nothing of the OS, so that the
    * first real medium is not the one that pays for first-time work (compiling, caches). Returns
    * the made-up media listed; they are never reported to the watcher.

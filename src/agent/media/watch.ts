@@ -100,9 +100,10 @@ export class MediaWatcher {
 
   /**
    * Lists once (media already present go to the handler as `initial`) and starts watching. The
-   * native USB watcher starts only where the source's own notifications do not cover devices: on
-   * Linux udev's events say all it would (and more), while usb-detection's thread wakes 10 times
-   * a second and holds one of libuv's pool threads for good.
+   * native USB watcher starts only where the source's own notifications do not cover devices and
+   * USB events can reach us: on Linux udev's events say all it would (and more), and without
+   * udevd it hears nothing, while usb-detection's thread wakes 10 times a second and holds one of
+   * libuv's pool threads for good.
    */
   async start(): Promise<void> {
     if (this.running) return;
@@ -126,7 +127,7 @@ export class MediaWatcher {
   }
 
   private startUsbEvents(): void {
-    if (this.usbStarted || !this.options.usbEvents || !this.running) return;
+    if (this.usbStarted || !this.options.usbEvents || !this.running || this.source.usbEventsReach?.() === false) return;
     this.usbStarted = true;
     this.options.usbEvents.start((kind, device) => this.onUsbEvent(kind, device));
   }

@@ -116,6 +116,15 @@ export class LinuxMediaSource implements MediaSource {
     this.settleMs = options.settleMs ?? SETTLE_MS;
   }
 
+  /** usb-detection hears udevd's events: without a udev daemon it would hear nothing. */
+  usbEventsReach(): boolean {
+    return this.udevDaemonRuns();
+  }
+
+  private udevDaemonRuns(): boolean {
+    return this.udevRunning ?? existsSync('/run/udev/control');
+  }
+
   /**
    * Starts udevadm monitor and findmnt --poll (see live.ts). Without a udev daemon there are no
    * udev events to wait for (containers, minimal systems): then lsblk and polling stay in charge.
@@ -125,7 +134,7 @@ export class LinuxMediaSource implements MediaSource {
     // Probed now, so that the first block does not pay for it.
     await this.hasUdisks();
     const log = this.liveOptions?.log ?? (() => {});
-    if (!(this.udevRunning ?? existsSync('/run/udev/control'))) {
+    if (!this.udevDaemonRuns()) {
       log('warn', 'removable media: no udev daemon runs (no /run/udev/control); polling instead', {});
       return { devices: false, mounts: false };
     }
