@@ -55,6 +55,16 @@ const until = async (check: () => boolean, ms = 2000) => {
   }
 };
 
+/** A started watcher over `source` with a stand-in for usb-detection: `usb` fires one of its events. */
+async function watchedWithUsb(source: MediaSource, timing: Partial<typeof fast> = {}): Promise<{ watcher: MediaWatcher; batches: MediaChanges[]; usb: (kind: 'add' | 'remove', device: UsbDeviceEvent) => void }> {
+  let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
+  const usbEvents: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
+  const batches: MediaChanges[] = [];
+  const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, ...timing, usbEvents, log: silentLog });
+  await watcher.start();
+  return { watcher, batches, usb: (kind, device) => listener!(kind, device) };
+}
+
 describe('MediaWatcher', () => {
   it('reports media already present as initial, then arrivals, mount changes and removals', async () => {
     const source = new FakeSource();
@@ -94,12 +104,9 @@ describe('MediaWatcher', () => {
 
   it('a burst of triggers (one plug, a flood of USB events) becomes few listings, never a queue', async () => {
     const source = new FakeSource();
-    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
-    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
-    const watcher = new MediaWatcher(source, async () => {}, { ...fast, debounceMs: 30, pollMs: 10_000, hotPollMs: 10_000, usbEvents: usb, log: silentLog });
-    await watcher.start();
+    const { watcher, usb } = await watchedWithUsb(source, { debounceMs: 30, pollMs: 10_000, hotPollMs: 10_000 });
     const before = source.lists;
-    for (let i = 0; i < 5000; i++) listener!('add', { vendorId: 0x46f4, productId: 1, serialNumber: `S${i}`, deviceName: 'QEMU_USB_HARDDRIVE' });
+    for (let i = 0; i < 5000; i++) usb('add', { vendorId: 0x46f4, productId: 1, serialNumber: `S${i}`, deviceName: 'QEMU_USB_HARDDRIVE' });
     await new Promise((r) => setTimeout(r, 150));
     expect(source.lists - before).toBeGreaterThanOrEqual(1);
     expect(source.lists - before).toBeLessThanOrEqual(3);
@@ -109,13 +116,9 @@ describe('MediaWatcher', () => {
   it('a fast re-plug of one medium (same device name, no disk sequence) is a removal and an arrival when USB said remove', async () => {
     const source = new FakeSource();
     source.media = [medium('sdb#-', 'AAAA1111', ['/media/u/L'])];
-    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
-    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
-    const batches: MediaChanges[] = [];
-    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
-    await watcher.start();
-    listener!('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'aaaa1111', deviceName: 'Cruzer Blade' });
-    listener!('add', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'aaaa1111', deviceName: 'Cruzer Blade' });
+    const { watcher, batches, usb } = await watchedWithUsb(source);
+    usb('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'aaaa1111', deviceName: 'Cruzer Blade' });
+    usb('add', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'aaaa1111', deviceName: 'Cruzer Blade' });
     await until(() => batches.length >= 2);
     expect(batches[1]!.removed.map((m) => m.instance)).toEqual(['sdb#-']);
     expect(batches[1]!.arrived.map((m) => m.instance)).toEqual(['sdb#-']);
@@ -129,16 +132,12 @@ describe('MediaWatcher', () => {
     const source = new FakeSource();
     const plug = (instance: string, mounts: string[] = []) => ({ ...medium(instance, 'MAMORI-REG-0001', mounts), instancePerPlug: true });
     source.media = [plug('sdb#4')];
-    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
-    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
-    const batches: MediaChanges[] = [];
-    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
-    await watcher.start();
+    const { watcher, batches, usb } = await watchedWithUsb(source);
     source.media = [];
     await watcher.refreshNow();
     source.media = [plug('sdc#5')];
     await watcher.refreshNow();
-    listener!('remove', { vendorId: 0x46f4, productId: 1, serialNumber: 'MAMORI-REG-0001', deviceName: 'QEMU_USB_HARDDRIVE' });
+    usb('remove', { vendorId: 0x46f4, productId: 1, serialNumber: 'MAMORI-REG-0001', deviceName: 'QEMU_USB_HARDDRIVE' });
     source.media = [plug('sdc#5', ['/media/u/L'])];
     await watcher.refreshNow();
     const all = batches.slice(1);
@@ -152,12 +151,8 @@ describe('MediaWatcher', () => {
     const source = new FakeSource();
     // Windows-like instances (device instance ids): they do not number plug-ins.
     source.media = [medium('disk1#USB\\VID_0781&PID_5567\\6&1A2B&0&1', 'SHARED0001'), medium('disk2#USB\\VID_0781&PID_5567\\6&1A2B&0&2', 'SHARED0001')];
-    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
-    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
-    const batches: MediaChanges[] = [];
-    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
-    await watcher.start();
-    listener!('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'shared0001', deviceName: 'Cruzer Blade' });
+    const { watcher, batches, usb } = await watchedWithUsb(source);
+    usb('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'shared0001', deviceName: 'Cruzer Blade' });
     source.media = [source.media[1]!];
     await watcher.refreshNow();
     const after = batches.slice(1);
@@ -169,16 +164,12 @@ describe('MediaWatcher', () => {
   it('a USB removal that comes after the listing that showed it is explained by that listing, also where instances repeat', async () => {
     const source = new FakeSource();
     source.media = [medium('disk2#AAAA1111', 'AAAA1111')];
-    let listener: ((kind: 'add' | 'remove', d: UsbDeviceEvent) => void) | null = null;
-    const usb: UsbEvents = { start: (l) => void (listener = l), stop: () => {} };
-    const batches: MediaChanges[] = [];
-    const watcher = new MediaWatcher(source, async (c) => void batches.push(c), { ...fast, usbEvents: usb, log: silentLog });
-    await watcher.start();
+    const { watcher, batches, usb } = await watchedWithUsb(source);
     source.media = [];
     await watcher.refreshNow();
     source.media = [medium('disk2#AAAA1111', 'AAAA1111')];
     await watcher.refreshNow();
-    listener!('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'AAAA1111', deviceName: 'Cruzer Blade' });
+    usb('remove', { vendorId: 0x0781, productId: 0x5567, serialNumber: 'AAAA1111', deviceName: 'Cruzer Blade' });
     source.media = [medium('disk2#AAAA1111', 'AAAA1111', ['/Volumes/L'])];
     await watcher.refreshNow();
     const after = batches.slice(1);
