@@ -1,27 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, lstatSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { appendFile, lstat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../src/agent/log.js';
 import { digestFile, type FileIo } from '../../src/agent/media/hash.js';
 import { TakeOutRecorder, type WrittenFile } from '../../src/agent/media/take-out.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 // The take-out record (持ち出し記録) on real files: fs.watch recursive, the settle delay, SHA-256,
 // files still being written, a medium that goes away, and a flood of writes.
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const volume = () => {
-  const d = mkdtempSync(join(tmpdir(), 'mamori-volume-'));
-  dirs.push(d);
-  return d;
-};
+const volume = tempDirs('mamori-volume-');
 const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const waitFor = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;

@@ -1,7 +1,6 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandError, type CommandRunner } from '../../src/agent/collectors/exec.js';
 import { UdevDeviceTable } from '../../src/agent/media/linux/device-table.js';
 import { FINDMNT_POLL_ARGS, parseMountChange } from '../../src/agent/media/linux/findmnt.js';
@@ -17,6 +16,7 @@ import { blockDeviceFromUdev, transportOf, udevFinished } from '../../src/agent/
 import { LineSplitter, parseUevents, UeventParser, type Uevent } from '../../src/agent/media/linux/uevent.js';
 import { MediumIdentity } from '../../src/shared/media/identity.js';
 import { MONITOR_BANNER, monitorBlocks, qemu, recordedSysfs, tailOf, until } from '../helpers/media-linux.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const LINUX = new URL('../fixtures/media/linux/', import.meta.url);
 const linux = (name: string) => readFileSync(new URL(name, LINUX), 'utf8');
@@ -264,15 +264,7 @@ describe('media from udev\'s events equal media from lsblk (recorded in the gues
 // The long-running watchers, with real processes: `tail -F` on a file the test appends to stands
 // in for udevadm monitor and findmnt --poll (it prints what is appended, as they print events).
 describe('the live watchers (real processes)', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  const tempDir = () => {
-    const d = mkdtempSync(join(tmpdir(), 'mamori-live-'));
-    dirs.push(d);
-    return d;
-  };
+  const tempDir = tempDirs('mamori-live-');
 
   it('a command that dies is restarted with a growing pause; a missing one is not retried', async () => {
     const lines: string[] = [];

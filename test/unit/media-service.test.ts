@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../src/agent/log.js';
 import { answeringUserInterface } from '../../src/agent/media/headless.js';
 import { localToday, MediaService } from '../../src/agent/media/service.js';
@@ -17,18 +16,11 @@ import { identify, type MediumFacts } from '../../src/shared/media/identity.js';
 import { entryFromRegistration, type RegisteredMedium } from '../../src/shared/media/ledger.js';
 import { DEFAULT_POLICY, type PolicyDocument } from '../../src/shared/policy.js';
 import type { CreateApprovalRequest } from '../../src/shared/protocol/agent-api.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const AGENT_ID = '0c5b7f6e-2a8e-4b9b-9d3e-0f0e2f1f3a44';
 const TODAY = '2026-11-26';
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tempMount = () => {
-  const d = mkdtempSync(join(tmpdir(), 'mamori-medium-'));
-  dirs.push(d);
-  return d;
-};
+const tempMount = tempDirs('mamori-medium-');
 
 function medium(instance: string, over: Partial<MediumFacts> = {}, mounts: string[] = []): Medium {
   return {

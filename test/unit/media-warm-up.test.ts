@@ -1,7 +1,6 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandRunner } from '../../src/agent/collectors/exec.js';
 import type { AgentLog } from '../../src/agent/log.js';
 import { LinuxLiveWatch } from '../../src/agent/media/linux/live.js';
@@ -11,6 +10,7 @@ import { MediaService } from '../../src/agent/media/service.js';
 import type { ServiceContext } from '../../src/agent/services.js';
 import { DEFAULT_POLICY } from '../../src/shared/policy.js';
 import { MONITOR_BANNER, monitorBlocks, qemu, recordedSysfs, tailOf, until } from '../helpers/media-linux.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 /**
  * The warm-up at start (MediaService.warmUp → LinuxMediaSource.warmUp) runs the decision path on
@@ -20,15 +20,7 @@ import { MONITOR_BANNER, monitorBlocks, qemu, recordedSysfs, tailOf, until } fro
  * afterwards is what it listed before.
  */
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'mamori-warm-up-'));
-  dirs.push(d);
-  return d;
-};
+const tempDir = tempDirs('mamori-warm-up-');
 describe('warm-up of the decision path', () => {
   it('lists a made-up stick through the live lister, and touches nothing of the source or the OS', async () => {
     const dir = tempDir();
