@@ -393,12 +393,8 @@ export class Agent {
       if (parsed.success) valid.push(parsed.data);
       else broken.push(item.id);
     }
-    if (broken.length) {
-      // Cannot ever be delivered: drop them rather than block every later event.
-      log.error('dropping events the protocol refuses', { ids: broken });
-      await outbox.ack(broken);
-      report.dropped += broken.length;
-    }
+    // Cannot ever be delivered: drop them rather than block every later event.
+    if (broken.length) await this.drop(broken, report, 'dropping events the protocol refuses', { ids: broken });
     if (valid.length === 0) return null;
     const result = await this.authed((auth) => client.sendEvents(auth, { events: valid }));
     if (!result.ok) {
@@ -412,9 +408,7 @@ export class Agent {
             report.eventsRejected += single.value.rejected.length;
             report.dropped += single.value.rejected.length;
           } else if (single.failure.kind === 'bad-request') {
-            log.error('the collector refused an event; dropping it', { id: event.id, message: single.failure.message });
-            await outbox.ack([event.id]);
-            report.dropped += 1;
+            await this.drop([event.id], report, 'the collector refused an event; dropping it', { id: event.id, message: single.failure.message });
           } else {
             return single.failure;
           }
@@ -432,41 +426,44 @@ export class Agent {
     return null;
   }
 
+  /** Removes queued items that can never be delivered (the protocol or the collector refuses them for good): logged and counted. */
+  private async drop(ids: string[], report: RoundReport, message: string, details: Record<string, unknown>): Promise<void> {
+    this.options.log.error(message, details);
+    await this.options.outbox.ack(ids);
+    report.dropped += ids.length;
+  }
+
   /** Sends an approval request that waited in the outbox, and tells the person what became of it. */
   private async deliverRequest(item: OutboxItem, report: RoundReport): Promise<SyncFailure | null> {
     const { outbox, client, log } = this.options;
-    const lang = this.userInterface().lang();
     const parsed = CreateApprovalRequest.safeParse(item.payload);
     if (!parsed.success) {
-      log.error('dropping a queued approval request the protocol refuses', { id: item.id });
-      await outbox.ack([item.id]);
-      report.dropped += 1;
+      await this.drop([item.id], report, 'dropping a queued approval request the protocol refuses', { id: item.id });
       return null;
     }
     const request = parsed.data;
     const result = await this.authed((auth) => client.createRequest(auth, request));
     if (!result.ok && !refusedForGood(result.failure)) return result.failure;
-    await outbox.ack([item.id]);
+    const ui = this.userInterface();
+    const lang = ui.lang();
     const topic = `request:${request.id}`;
     if (result.ok) {
+      await outbox.ack([item.id]);
       report.requestsDelivered += 1;
       log.info('a kept approval request reached the collector', { requestId: request.id, kind: request.kind });
-      this.userInterface().notify({ topic, title: t(lang, 'request.sentLater.title'), body: t(lang, 'request.sentLater.body', { id: request.id }), severity: 'info' });
+      ui.notify({ topic, title: t(lang, 'request.sentLater.title'), body: t(lang, 'request.sentLater.body', { id: request.id }), severity: 'info' });
     } else {
-      report.dropped += 1;
-      log.error('the collector refused a kept approval request; dropping it', { requestId: request.id, message: result.failure.message });
-      this.userInterface().notify({ topic, title: t(lang, 'request.refusedLater.title'), body: t(lang, 'request.refusedLater.body', { id: request.id, message: result.failure.message }), severity: 'warning' });
+      await this.drop([item.id], report, 'the collector refused a kept approval request; dropping it', { requestId: request.id, message: result.failure.message });
+      ui.notify({ topic, title: t(lang, 'request.refusedLater.title'), body: t(lang, 'request.refusedLater.body', { id: request.id, message: result.failure.message }), severity: 'warning' });
     }
     return null;
   }
 
   private async deliverInventory(item: OutboxItem, report: RoundReport): Promise<SyncFailure | null> {
-    const { outbox, state, client, log } = this.options;
+    const { outbox, state, client } = this.options;
     const parsed = InventoryUpload.safeParse(item.payload);
     if (!parsed.success) {
-      log.error('dropping a queued inventory the protocol refuses', { id: item.id });
-      await outbox.ack([item.id]);
-      report.dropped += 1;
+      await this.drop([item.id], report, 'dropping a queued inventory the protocol refuses', { id: item.id });
       return null;
     }
     const full = parsed.data;
@@ -483,9 +480,7 @@ export class Agent {
       const result = await this.authed((auth) => client.uploadInventory(auth, upload));
       if (!result.ok) {
         if (result.failure.kind === 'bad-request' && result.failure.status !== null) {
-          log.error('the collector refused the inventory; dropping it', { message: result.failure.message });
-          await outbox.ack([item.id]);
-          report.dropped += 1;
+          await this.drop([item.id], report, 'the collector refused the inventory; dropping it', { message: result.failure.message });
           return null;
         }
         return result.failure;
