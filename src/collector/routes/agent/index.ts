@@ -63,22 +63,21 @@ export async function agentRoutes(app: FastifyInstance, options: AgentRoutesOpti
     failures.hit(request.ip);
     return new HttpError(401, 'unknown_agent', 'Unknown agent or wrong key: enrol again.', { reenroll: true });
   };
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
-    refuseIfBlocked(request, reply);
-    const credentials = parseAgentAuthorization(request.headers.authorization);
-    const device = credentials ? await store.authenticateDevice(credentials.agentId, hashSecret(credentials.agentKey)) : null;
-    if (!device) throw unknownAgent(request);
-    request.device = device;
-  };
-  // The inventory route's key is checked by the store, in the statement that marks the device
-  // seen (one database round trip less per check-in); here only the header's form and the
-  // failure limit. A malformed body from an unknown agent is therefore answered 400, not 401:
-  // the schema it learns about is public.
+  // The header's form and the failure limit. The inventory route stops here: its key is checked
+  // by the store, in the statement that marks the device seen (one database round trip less per
+  // check-in), so a malformed body from an unknown agent is answered 400, not 401 (the schema it
+  // learns about is public).
   const credentialsOf = (request: FastifyRequest, reply: FastifyReply) => {
     refuseIfBlocked(request, reply);
     const credentials = parseAgentAuthorization(request.headers.authorization);
     if (!credentials) throw unknownAgent(request);
     return credentials;
+  };
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    const credentials = credentialsOf(request, reply);
+    const device = await store.authenticateDevice(credentials.agentId, hashSecret(credentials.agentKey));
+    if (!device) throw unknownAgent(request);
+    request.device = device;
   };
   const deviceOf = (request: FastifyRequest): AuthenticatedDevice => {
     if (!request.device) throw new HttpError(401, 'unknown_agent', 'Not authenticated.', { reenroll: true });
