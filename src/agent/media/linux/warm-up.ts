@@ -21,26 +21,20 @@ const PART_DEVPATH = `${DISK_DEVPATH}/${PART}`;
 const DISKSEQ = '999999';
 export const WARM_UP_SERIAL = 'MAMORI-WARM-UP-0001';
 
+// udev names the USB ids twice, as ID_* and ID_USB_*, with the same values.
+const usbIds = (prefix: 'ID_' | 'ID_USB_') => `${prefix}MODEL=Warm_Up
+${prefix}MODEL_ENC=Warm\\x20Up\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20
+${prefix}MODEL_ID=0001
+${prefix}SERIAL=Mamori_Warm_Up_${WARM_UP_SERIAL}-0:0
+${prefix}SERIAL_SHORT=${WARM_UP_SERIAL}
+${prefix}VENDOR=Mamori
+${prefix}VENDOR_ENC=Mamori\\x20\\x20
+${prefix}VENDOR_ID=46f4
+`;
 const usbProperties = `ID_BUS=usb
-ID_MODEL=Warm_Up
-ID_MODEL_ENC=Warm\\x20Up\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20
-ID_MODEL_ID=0001
-ID_SERIAL=Mamori_Warm_Up_${WARM_UP_SERIAL}-0:0
-ID_SERIAL_SHORT=${WARM_UP_SERIAL}
-ID_VENDOR=Mamori
-ID_VENDOR_ENC=Mamori\\x20\\x20
-ID_VENDOR_ID=46f4
-ID_REVISION=2.5+
+${usbIds('ID_')}ID_REVISION=2.5+
 ID_TYPE=disk
-ID_USB_MODEL=Warm_Up
-ID_USB_MODEL_ENC=Warm\\x20Up\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x20
-ID_USB_MODEL_ID=0001
-ID_USB_SERIAL=Mamori_Warm_Up_${WARM_UP_SERIAL}-0:0
-ID_USB_SERIAL_SHORT=${WARM_UP_SERIAL}
-ID_USB_VENDOR=Mamori
-ID_USB_VENDOR_ENC=Mamori\\x20\\x20
-ID_USB_VENDOR_ID=46f4
-ID_USB_TYPE=disk
+${usbIds('ID_USB_')}ID_USB_TYPE=disk
 ID_USB_INTERFACES=:080650:
 ID_USB_DRIVER=usb-storage
 `;
