@@ -209,11 +209,14 @@ describe.skipIf(process.platform !== 'linux')('the headless agent runs removable
     let log = '';
     agent.stderr?.on('data', (d) => (log += d));
     const end = Date.now() + 50_000;
-    while (!/removable media: policy applied[^\n]*"mode":"block"/.test(log)) {
-      if (Date.now() > end) throw new Error(`no policy applied:\n${log.slice(-3000)}`);
+    // On a first run the watcher starts only after the collector's policy arrived (media already
+    // plugged in are decided under it), so `watching` comes after `policy applied`: wait for both.
+    while (!/removable media: policy applied[^\n]*"mode":"block"/.test(log) || !/removable media: watching"[^\n]*\n/.test(log)) {
+      if (Date.now() > end) throw new Error(`no policy applied or no watching line:\n${log.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    const lines = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Only whole lines: a chunk of stderr may end in the middle of one.
+    const lines = log.slice(0, log.lastIndexOf('\n')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     const watching = lines.find((l) => l.msg === 'removable media: watching')!;
     expect(watching).toMatchObject({ source: 'linux' });
     // usb-detection is an optional dependency: when it did not load, the agent says so and polls.
