@@ -207,7 +207,7 @@ describe.skipIf(process.platform !== 'linux')('the headless agent runs removable
     const state = join(dir, 'agent-state');
     agent = spawn(tsx, [agentCli, 'run', '--server', url, '--enroll-secret', secret.stdout.trim(), '--state', state, '--allow-insecure-http', '--media-request', 'e2e'], { cwd: root, env: { ...process.env, MAMORI_LANG: 'en' } });
     let log = '';
-    agent.stderr?.on('data', (d) => (log += d));
+    agent.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
     const end = Date.now() + 50_000;
     // On a first run the watcher starts only after the collector's policy arrived (media already
     // plugged in are decided under it), so `watching` comes after `policy applied`: wait for both.
