@@ -1,9 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollectorProcess, type CollectorProcess } from '../helpers/collector-process.js';
 
 // The README's main job, piece by piece with the real CLIs: a collector on SQLite, the headless
 // agent on this machine enrolling and syncing once, and `devices list` showing this PC.
@@ -14,7 +15,7 @@ const collectorCli = `${root}src/collector/cli.ts`;
 const agentCli = `${root}src/agent/cli.ts`;
 
 let dir = '';
-let server: ChildProcess | null = null;
+let server: CollectorProcess | null = null;
 let url = '';
 
 async function cli(file: string, args: string[], input?: string) {
@@ -31,22 +32,12 @@ async function cli(file: string, args: string[], input?: string) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mamori-main-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  url = `http://127.0.0.1:${port}`;
-  server = spawn(tsx, [collectorCli, 'serve', '--data', dir, '--port', String(port), '--log-level', 'warn'], { cwd: root, stdio: 'ignore' });
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('collector did not start');
-}, 30_000);
+  server = await startCollectorProcess(['--data', dir]);
+  url = server.url;
+}, 60_000);
 
 afterAll(async () => {
-  server?.kill('SIGTERM');
+  await server?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/collector/store/index.js';
+import { startCollectorProcess, type CollectorProcess } from '../helpers/collector-process.js';
 import { identify } from '../../src/shared/media/identity.js';
 import type { RegisteredMedium } from '../../src/shared/media/ledger.js';
 
@@ -175,37 +176,25 @@ describe('mamori-collector media', () => {
 });
 
 describe.skipIf(process.platform !== 'linux')('the headless agent runs removable-media control', () => {
-  let server: ChildProcess | null = null;
+  let server: CollectorProcess | null = null;
   let agent: ChildProcess | null = null;
   let dir = '';
-  let url = '';
 
   beforeAll(async () => {
     dir = await dataDir();
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    url = `http://127.0.0.1:${port}`;
     expect((await cli(['media', 'mode', 'block', '--data', dir])).code).toBe(0);
-    server = spawn(tsx, [collectorCli, 'serve', '--data', dir, '--port', String(port), '--log-level', 'warn'], { cwd: root, stdio: 'ignore' });
-    for (let i = 0; i < 150; i++) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) return;
-      } catch {
-        // starting
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('collector did not start');
-  }, 30_000);
+    server = await startCollectorProcess(['--data', dir]);
+  }, 60_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     agent?.kill('SIGKILL');
-    server?.kill('SIGTERM');
+    await server?.stop();
   });
 
   it('`mamori-agent run` starts watching, applies the signed block mode, and stops cleanly', async () => {
     const secret = await cli(['enroll-secret', 'create', '--data', dir]);
     const state = join(dir, 'agent-state');
-    agent = spawn(tsx, [agentCli, 'run', '--server', url, '--enroll-secret', secret.stdout.trim(), '--state', state, '--allow-insecure-http', '--media-request', 'e2e'], { cwd: root, env: { ...process.env, MAMORI_LANG: 'en' } });
+    agent = spawn(tsx, [agentCli, 'run', '--server', server!.url, '--enroll-secret', secret.stdout.trim(), '--state', state, '--allow-insecure-http', '--media-request', 'e2e'], { cwd: root, env: { ...process.env, MAMORI_LANG: 'en' } });
     let log = '';
     agent.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
     const end = Date.now() + 50_000;
