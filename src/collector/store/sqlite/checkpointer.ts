@@ -8,10 +8,28 @@ import { Worker } from 'node:worker_threads';
  * about a fifth of a full inventory's time. Here a second connection in its own thread does it
  * (PASSIVE: it never blocks the writer), so it runs on the other core. The main connection keeps
  * a large automatic checkpoint as a safety net, should this thread fall behind or die.
+ *
+ * A PASSIVE checkpoint copies only the frames no reader still needs, and the WAL starts again from
+ * its beginning only after a checkpoint copied all of them. Under a fleet's steady load some
+ * request of the other worker process always reads an older snapshot, so that never happens: in
+ * bench:collector the WAL grew to 2–3 GiB and every read went slower for it (a reader searches the
+ * WAL's index, which grows with it). So once the WAL holds more than `restartPages` pages, the
+ * thread asks for a RESTART checkpoint: it waits (at most RESTART_WAIT_MS, new writers waiting
+ * with it) for the readers of older snapshots to finish their statements, copies the rest, and the
+ * next commit starts the WAL again from its beginning (where journal_size_limit truncates it).
  */
 
 /** Pages the main connection lets the WAL grow to before checkpointing by itself (4 KiB pages: 64 MiB). */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
+
+/** WAL pages (4 KiB) beyond which the thread forces the WAL to start again (64 MiB). */
+export const RESTART_WAL_PAGES = 16_384;
+
+/** How long a RESTART checkpoint waits for the write lock and for older readers (writers wait meanwhile). */
+export const RESTART_WAIT_MS = 50;
+
+/** What the WAL file is cut back to when it starts again (bytes). */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 // CommonJS run with `eval`: the worker needs no file of its own (the same code runs from src/
 // under the tests and from dist/ in production). Only the module path and the file come in.
@@ -20,10 +38,20 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
+db.pragma('journal_size_limit = ' + workerData.walSizeLimitBytes);
 let failures = 0;
 const timer = setInterval(() => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (passive && passive.log > workerData.restartPages) {
+      db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+      try {
+        const [restart] = db.pragma('wal_checkpoint(RESTART)');
+        if (restart && restart.busy === 0) parentPort.postMessage({ restarted: passive.log });
+      } finally {
+        db.pragma('busy_timeout = 0');
+      }
+    }
     failures = 0;
   } catch (error) {
     failures += 1;
@@ -41,8 +69,12 @@ parentPort.on('message', (message) => {
 
 export interface CheckpointerOptions {
   intervalMs?: number;
+  /** WAL pages beyond which the WAL is made to start again (default RESTART_WAL_PAGES). */
+  restartPages?: number;
   /** Told when a checkpoint fails (first time, then every hundredth). */
   onError?: (message: string) => void;
+  /** Told each time the WAL was made to start again, with the pages it held. */
+  onRestart?: (walPages: number) => void;
 }
 
 export class BackgroundCheckpointer {
@@ -51,9 +83,18 @@ export class BackgroundCheckpointer {
 
   constructor(file: string, options: CheckpointerOptions = {}) {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, module, intervalMs: options.intervalMs ?? 250 } });
-    this.worker.on('message', (message: { error?: string }) => {
+    const workerData = {
+      file,
+      module,
+      intervalMs: options.intervalMs ?? 250,
+      restartPages: options.restartPages ?? RESTART_WAL_PAGES,
+      restartWaitMs: RESTART_WAIT_MS,
+      walSizeLimitBytes: WAL_SIZE_LIMIT_BYTES,
+    };
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+    this.worker.on('message', (message: { error?: string; restarted?: number }) => {
       if (typeof message?.error === 'string') options.onError?.(message.error);
+      if (typeof message?.restarted === 'number') options.onRestart?.(message.restarted);
     });
     this.worker.on('error', (error) => options.onError?.(error.message));
     // Never keeps the process alive by itself.
