@@ -7,7 +7,7 @@ import pino from 'pino';
 import { resolveLang, t, type MessageKey } from '../shared/i18n/index.js';
 import { buildCollectorApp } from './app.js';
 import { isClusterWorker, runPrimary } from './cluster.js';
-import { BackgroundCheckpointer } from './store/sqlite/checkpointer.js';
+import { BackgroundCheckpointer, type WalRestart } from './store/sqlite/checkpointer.js';
 import { loadPolicyKeys, policyContent, updatePolicy } from './policy/current.js';
 import { decideRequest } from './requests/decide.js';
 import type { PolicyContent } from './requests/effects.js';
@@ -93,6 +93,7 @@ export function buildProgram(): Command {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw refuse('collector.tlsPair');
       const logger = pino({ level: opts.logLevel });
       const onCheckpointError = (message: string) => logger.warn({ error: message }, 'SQLite checkpoint failed; the WAL grows until it succeeds');
+      const onWalRestart = (restart: WalRestart) => logger.debug(restart, restart.restarted ? 'SQLite WAL started again' : 'SQLite WAL could not start again yet (busy); trying at the next checkpoint');
       const sqliteFile = sqliteFileOf(opts);
       if (opts.workers > 1 && !isClusterWorker()) {
         // The primary migrates once and, on SQLite, checkpoints the WAL (it is otherwise idle).
@@ -102,7 +103,7 @@ export function buildProgram(): Command {
           logger,
           prepare: async () => {
             await (await openConfiguredStore(opts)).close();
-            if (sqliteFile) checkpointer = new BackgroundCheckpointer(sqliteFile, { onError: onCheckpointError });
+            if (sqliteFile) checkpointer = new BackgroundCheckpointer(sqliteFile, { onError: onCheckpointError, onRestart: onWalRestart });
           },
           onStopped: async () => {
             await checkpointer?.stop();

@@ -53,7 +53,7 @@ describe('SQLite checkpoints on a worker thread', () => {
     await driver.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
     const errors: string[] = [];
     const restarts: number[] = [];
-    const checkpointer = new BackgroundCheckpointer(file, { intervalMs: 10, restartPages: 512, onError: (m) => errors.push(m), onRestart: (p) => restarts.push(p) });
+    const checkpointer = new BackgroundCheckpointer(file, { intervalMs: 10, restartPages: 512, onError: (m) => errors.push(m), onRestart: (r) => void (r.restarted && restarts.push(r.walPages)) });
     // The other worker's requests: two connections taking turns, each holding a snapshot a little
     // longer than the other's, so that most of the time one of them reads an older one. A PASSIVE
     // checkpoint cannot copy what it still needs, so the WAL never empties by itself.
