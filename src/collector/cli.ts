@@ -112,7 +112,7 @@ export function buildProgram(): Command {
         return;
       }
       // Checkpoints of SQLite's WAL go to another thread (see checkpointer.ts), or to the primary.
-      const store = await openConfiguredStore(opts, { checkpoints: isClusterWorker() ? 'elsewhere' : 'thread', onCheckpointError });
+      const store = await openConfiguredStore(opts, { checkpoints: isClusterWorker() ? 'elsewhere' : 'thread', onCheckpointError, onWalRestart });
       const app = await buildCollectorApp({
         store,
         loggerInstance: logger,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { BackgroundCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from './checkpointer.js';
+import { BackgroundCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, type WalRestart } from './checkpointer.js';
 import { DuplicateKeyError, InvalidInputError, NotFoundError, SchemaMismatchError, StoreError, StoreUnavailableError } from '../errors.js';
 import {
   Mutex,
@@ -182,6 +182,8 @@ export interface SqliteDriverOptions {
   /** How long to wait for another process's write lock before failing (default 5 s). */
   busyTimeoutMs?: number;
   onCheckpointError?: (message: string) => void;
+  /** Told of each try of the checkpoint thread to make a large WAL start again (see checkpointer.ts). */
+  onWalRestart?: (restart: WalRestart) => void;
 }
 
 /** The SQLite back end's driver: one connection, WAL, foreign keys on. */
@@ -238,7 +240,12 @@ export class SqliteDriver implements SqlDriver {
     let checkpointer: BackgroundCheckpointer | null = null;
     const checkpoints = memory ? 'inline' : (options.checkpoints ?? 'inline');
     if (checkpoints !== 'inline') db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    if (checkpoints === 'thread') checkpointer = new BackgroundCheckpointer(key, options.onCheckpointError ? { onError: options.onCheckpointError } : {});
+    if (checkpoints === 'thread') {
+      checkpointer = new BackgroundCheckpointer(key, {
+        ...(options.onCheckpointError ? { onError: options.onCheckpointError } : {}),
+        ...(options.onWalRestart ? { onRestart: options.onWalRestart } : {}),
+      });
+    }
     return new SqliteDriver(db, queueFor(key), key, checkpointer, busyTimeoutMs);
   }
 
