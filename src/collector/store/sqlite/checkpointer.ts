@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
  * A PASSIVE checkpoint copies only the frames no reader still needs, and the WAL starts again from
  * its beginning only after a checkpoint copied all of them. Under a fleet's steady load some
  * request of the other worker process always reads an older snapshot, so that rarely happens: in
- * bench:collector (10,000 agents) the WAL grew to about 1.4 GiB. So once the WAL holds more than
+ * bench:collector (10,000 agents) the WAL grew by 1.4 to 3.9 GB. So once the WAL holds more than
  * `restartPages` pages, the thread asks for RESTART checkpoints: each takes the write lock, waits
  * (at most RESTART_WAIT_MS, new writers waiting with it) for the readers of older snapshots to
  * finish their statements and copies the rest, so that the next commit starts the WAL again from
