@@ -3,6 +3,7 @@ import { AgentEvent, type EventType } from '../shared/events.js';
 import { canonicalOrder } from '../shared/canonical.js';
 import { SECTIONS, SECTION_NAMES, softwareChange, type InventoryDocument, type SectionHashes, type SectionName, type SoftwareItem } from '../shared/inventory/index.js';
 import { DEFAULT_POLICY, type PolicyDocument } from '../shared/policy.js';
+import type { ZodType } from 'zod';
 import { t } from '../shared/i18n/index.js';
 import { CreateApprovalRequest, InventoryUpload, type SoftwareDelta, type HardwareFingerprint } from '../shared/protocol/agent-api.js';
 import { currentPlatform } from './collectors/platform.js';
@@ -433,15 +434,19 @@ export class Agent {
     report.dropped += ids.length;
   }
 
+  /** A queued item's payload read with its schema; one the protocol refuses can never be delivered, so it is dropped (null). */
+  private async payloadOf<T>(schema: ZodType<T>, item: OutboxItem, report: RoundReport, what: string): Promise<T | null> {
+    const parsed = schema.safeParse(item.payload);
+    if (parsed.success) return parsed.data;
+    await this.drop([item.id], report, `dropping a queued ${what} the protocol refuses`, { id: item.id });
+    return null;
+  }
+
   /** Sends an approval request that waited in the outbox, and tells the person what became of it. */
   private async deliverRequest(item: OutboxItem, report: RoundReport): Promise<SyncFailure | null> {
     const { outbox, client, log } = this.options;
-    const parsed = CreateApprovalRequest.safeParse(item.payload);
-    if (!parsed.success) {
-      await this.drop([item.id], report, 'dropping a queued approval request the protocol refuses', { id: item.id });
-      return null;
-    }
-    const request = parsed.data;
+    const request = await this.payloadOf(CreateApprovalRequest, item, report, 'approval request');
+    if (!request) return null;
     const result = await this.authed((auth) => client.createRequest(auth, request));
     if (!result.ok && !refusedForGood(result.failure)) return result.failure;
     const ui = this.userInterface();
@@ -461,12 +466,8 @@ export class Agent {
 
   private async deliverInventory(item: OutboxItem, report: RoundReport): Promise<SyncFailure | null> {
     const { outbox, state, client } = this.options;
-    const parsed = InventoryUpload.safeParse(item.payload);
-    if (!parsed.success) {
-      await this.drop([item.id], report, 'dropping a queued inventory the protocol refuses', { id: item.id });
-      return null;
-    }
-    const full = parsed.data;
+    const full = await this.payloadOf(InventoryUpload, item, report, 'inventory');
+    if (!full) return null;
     const acknowledged = await state.acknowledged();
     let wanted = SECTION_NAMES.filter((n) => full.hashes[n] !== undefined && full.hashes[n] !== acknowledged.hashes[n]);
     const software = full.sections.software ?? null;

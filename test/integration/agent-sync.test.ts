@@ -10,7 +10,7 @@ import type { InventoryUpload } from '../../src/shared/protocol/agent-api.js';
 import { Agent } from '../../src/agent/agent.js';
 import type { AgentConfig } from '../../src/agent/config/managed.js';
 import { silentLog } from '../../src/agent/log.js';
-import { Outbox, requestItem } from '../../src/agent/outbox/index.js';
+import { Outbox, inventoryItem, requestItem } from '../../src/agent/outbox/index.js';
 import { scan } from '../../src/agent/scan.js';
 import { CollectorClient } from '../../src/agent/sync/client.js';
 import { AgentState } from '../../src/agent/sync/state.js';
@@ -291,6 +291,19 @@ describe('agent ↔ collector sync', () => {
     expect((await r.store.getApprovalRequest(id))?.deviceId).toBe(otherDevice);
     expect((await r.store.listEvents({ limit: 10 })).map((e) => e.id)).toContain(event.id);
     expect(r.notices.at(-1)).toMatchObject({ title: '申請が受け付けられませんでした', severity: 'warning' });
+  });
+
+  it('drops queued items whose payload the protocol refuses (a request, an inventory) and goes on delivering the rest', async () => {
+    const r = await rig();
+    await r.agent.round({ collect: true });
+    // Written by a broken or foreign build: they can never be delivered, so they must not block the queue.
+    await r.outbox.enqueue({ id: randomUUID(), kind: 'request', priority: 'security', createdAt: new Date().toISOString(), payload: { reason: 42 } });
+    await r.outbox.enqueue(inventoryItem({ hashes: 'not hashes' }));
+    const event = await r.agent.record('agent.error', { what: 'test' });
+    const report = await r.agent.round({ collect: false });
+    expect(report).toMatchObject({ requestsDelivered: 0, inventoriesDelivered: 0, dropped: 2, eventsDelivered: 1, pending: 0, failure: null });
+    expect(await r.store.listApprovalRequests()).toEqual([]);
+    expect((await r.store.listEvents({ limit: 10 })).map((e) => e.id)).toContain(event.id);
   });
 
   it('enrols again by itself when the collector no longer knows its key (database restored from an old backup)', async () => {
