@@ -56,7 +56,7 @@ function restart() {
     while (true) {
       attempts += 1;
       const [result] = db.pragma('wal_checkpoint(RESTART)');
-      const ms = performance.now() - started;
+      const ms = Math.round(performance.now() - started);
       if (result && result.busy === 0) return { restarted: true, attempts, ms };
       if (ms >= workerData.restartWindowMs) return { restarted: false, attempts, ms };
       Atomics.wait(pause, 0, 0, 0.2);
